@@ -1,0 +1,60 @@
+"""Whole-process wall time of dlsolve commands: median of N runs, and the ratio to `python -c pass`.
+
+    python benchmarks/startup.py [--runs 15]
+
+Budgets (2-core machine): --help <= 150 ms, numeric commands <= 250 ms, symbolic <= 900 ms.
+This script measures and reports; it asserts nothing (speed is not a test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBLEMS = ROOT / "problems"
+DL = [sys.executable, "-m", "dlsolve"]
+COMMANDS = {
+    "python -c pass": ([sys.executable, "-c", "pass"], None),
+    "dlsolve --help": (DL + ["--help"], 150),
+    "dlsolve softmax 8 5 0 --format json": (DL + ["softmax", "8", "5", "0", "--format", "json"],
+                                            250),
+    "dlsolve convshape seed000 --format json": (DL + ["convshape", str(
+        PROBLEMS / "seed000-q3-convshape.yaml"), "--format", "json"], 250),
+    "dlsolve activation sigmoid --at 0 --symbolic": (DL + ["activation", "sigmoid", "--at", "0",
+                                                          "--symbolic", "--format", "json"], 900),
+}
+EXTRA: dict[str, tuple[list[str], int | None]] = {}
+
+
+def median_ms(cmd: list[str], runs: int) -> float:
+    subprocess.run(cmd, capture_output=True)  # warm-up
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True)
+        times.append((time.perf_counter() - t0) * 1000)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[:300]}")
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+    base = None
+    print(f"{'command':58} {'median ms':>10} {'x pass':>7} {'budget':>7}")
+    for name, (cmd, budget) in {**COMMANDS, **EXTRA}.items():
+        ms = median_ms(cmd, args.runs)
+        base = base or ms
+        flag = "" if budget is None else ("ok" if ms <= budget else "OVER")
+        print(f"{name:58} {ms:10.0f} {ms / base:7.1f} {budget or '':>7} {flag}")
+
+
+if __name__ == "__main__":
+    main()

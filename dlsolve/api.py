@@ -1,0 +1,84 @@
+"""The Python API: spec (path, mapping or Document) -> parsed spec -> Solution."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dlsolve import registry
+from dlsolve.errors import Issue, SpecError
+from dlsolve.spec.load import Document, from_flags, load_file
+from dlsolve.spec.reader import Reader, describe
+from dlsolve.steps import Solution
+
+# Commands that accept specs of another kind: a backprop spec has a forward pass, etc.
+COMPATIBLE = {
+    "forward": ("forward", "backprop"),
+    "backprop": ("backprop", "forward"),
+    "loss": ("loss",),
+}
+
+
+def _mapping_document(spec: dict[str, Any], source: str) -> Document:
+    return Document(dict(spec), source)
+
+
+def kind_of(doc: Document, command: str | None = None) -> str:
+    """The problem kind of a document, checked against the command that reads it."""
+    data = doc.data
+    if not isinstance(data, dict):
+        raise SpecError([Issue(doc.source, "", f"expected a mapping of fields (kind: ...), "
+                               f"got {describe(data)}", *doc.where(()))])
+    kind = data.get("kind", command)
+    if kind is None:
+        raise SpecError([Issue(doc.source, "kind", "expected the problem kind (one of "
+                               + ", ".join(registry.KINDS) + "), got nothing", 1)])
+    if kind not in registry.KINDS:
+        line, col = doc.where(("kind",))
+        raise SpecError([Issue(doc.source, "kind", "expected one of " +
+                               ", ".join(registry.KINDS) + f", got {describe(kind)}", line, col)])
+    if command and command not in ("solve", "check") and kind not in COMPATIBLE.get(command,
+                                                                                    (command,)):
+        line, col = doc.where(("kind",))
+        raise SpecError([Issue(doc.source, "kind", f"this is a {kind} problem; run "
+                               f"'dlsolve {kind}' (or 'dlsolve solve') on it", line, col)])
+    return kind
+
+
+def parse(doc: Document, kind: str) -> Any:
+    """Check a document against the fields of ``kind``; raise every issue found at once."""
+    reader = Reader(doc)
+    spec = registry.parser(kind)(reader)
+    reader.done()
+    return spec
+
+
+def solve_document(doc: Document, command: str | None = None) -> Solution:
+    """Parse and solve a Document (the CLI's path)."""
+    kind = kind_of(doc, command)
+    if command in ("forward", "backprop") and kind != command:
+        kind = command
+    spec = parse(doc, kind)
+    solution = registry.solver(kind)(spec)
+    data = doc.data
+    if isinstance(data.get("title"), str):
+        solution.title = data["title"]
+    if isinstance(data.get("statement"), str):
+        solution.statement = data["statement"]
+    solution.source = doc.source if doc.is_file else None
+    return solution
+
+
+def solve(spec: Any, **options: Any) -> Solution:
+    """Solve a spec given as a path or a mapping; ``options`` override its fields."""
+    if isinstance(spec, (str, Path)):
+        doc = load_file(spec)
+    elif isinstance(spec, Document):
+        doc = spec
+    elif isinstance(spec, dict):
+        doc = _mapping_document(spec, "<mapping>")
+    else:
+        raise TypeError(f"expected a path or a mapping, got {type(spec).__name__}")
+    if options:
+        doc.override(options, {k: k for k in options})
+    return solve_document(doc)

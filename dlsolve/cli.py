@@ -1,0 +1,82 @@
+"""The ``dlsolve`` command: a click group, the error funnel, and the commands.
+
+A command body does load -> solve -> render -> exit status; no math, no formatting here.
+Every DlsolveError becomes a one-line-per-problem message on stderr and exit code 2 (no
+traceback unless ``--traceback``).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from dlsolve import __version__
+from dlsolve.clitools import CONTEXT
+from dlsolve.commands import basic, keys
+from dlsolve.errors import DlsolveError
+
+
+class Reported(click.ClickException):
+    """A DlsolveError on its way out: printed as is, with its exit status."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.message, err=True)
+
+
+class Funnel(click.Group):
+    """A group that turns domain errors into exit statuses."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except DlsolveError as e:
+            if ctx.meta.get("dlsolve.traceback"):
+                raise
+            raise Reported(str(e), int(e.exit_status)) from None
+        except Exception as e:  # a bug: say so plainly, keep the traceback for --traceback
+            if ctx.meta.get("dlsolve.traceback"):
+                raise
+            raise Reported(f"dlsolve: internal error ({type(e).__name__}: {e}); run again with "
+                           "--traceback and report it", 70) from None
+
+
+@click.group(cls=Funnel, context_settings=CONTEXT)
+@click.version_option(__version__, "-V", "--version", prog_name="dlsolve")
+@click.option("--traceback", is_flag=True, help="Show Python tracebacks for errors (debugging).")
+@click.pass_context
+def cli(ctx: click.Context, traceback: bool) -> None:
+    """Worked solutions to deep-learning exam problems: every step, every number.
+
+    Give a YAML spec (see problems/) or, for the small problem types, flags:
+
+    \b
+      dlsolve convshape --input 32x32x32 --filters 8 --kernel 6 --stride 2 --padding 1
+      dlsolve softmax 8 5 0
+      dlsolve activation sigmoid --at 0 --at 0.415 --symbolic
+      dlsolve solve problems/ --format markdown -o key.md
+
+    Exit codes: 0 solved, 1 a checked answer is wrong, 2 bad input.
+    """
+    ctx.meta["dlsolve.traceback"] = traceback
+
+
+for command in basic.COMMANDS + keys.COMMANDS:
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(args=argv, prog_name="dlsolve")
+    except KeyboardInterrupt:  # pragma: no cover
+        sys.exit(130)
+
+

@@ -1,0 +1,161 @@
+"""What the commands share: output options, flag types, spec loading and output writing.
+
+Imports only click at module level; everything else is imported inside the functions that
+run a command, so ``--help`` and ``--version`` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dlsolve.render import FORMATS
+
+EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".json": "json",
+              ".txt": "text"}
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def output_options(f: Callable) -> Callable:
+    """``--format``, ``-o/--output``, ``--digits`` and ``--width`` for a solving command."""
+    f = click.option("--width", type=click.IntRange(40, 400), default=None,
+                     help="Line width for rich/text output (default: the terminal's).")(f)
+    f = click.option("--digits", type=click.IntRange(0, 15), default=4, show_default=True,
+                     help="Decimal places shown (results in JSON keep full precision).")(f)
+    f = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+                     help="Write to FILE (atomically) instead of standard output.")(f)
+    f = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Output format [default: rich on a terminal, text when piped; "
+                          "from the extension of -o].")(f)
+    return f
+
+
+def _number(text: str) -> int | float:
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+class Dims(click.ParamType):
+    """``32x32x3``, ``32x32``, ``32`` (also with commas) -> a list of integers."""
+
+    name = "HxWxC"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, list):
+            return value
+        parts = str(value).lower().replace("×", "x").replace(",", "x").split("x")
+        try:
+            nums = [_number(p) for p in parts]
+        except ValueError:
+            self.fail(f"{value!r} is not of the form HxWxC, HxW or N (e.g. 32x32x3)", param, ctx)
+        return nums if len(nums) > 1 else nums[0]
+
+
+class Pair(Dims):
+    """``3`` or ``3x5`` -> 3 or [3, 5]; ``same``/``valid`` where allowed."""
+
+    name = "N|HxW"
+
+    def __init__(self, words: tuple[str, ...] = ()):
+        self.words = words
+        if words:
+            self.name = "N|HxW|" + "|".join(words)
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in self.words:
+            return value.strip().lower()
+        return super().convert(value, param, ctx)
+
+
+class Numbers(click.ParamType):
+    """``2,3`` or ``2 3`` -> [2, 3]."""
+
+    name = "X,Y,..."
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, list):
+            return value
+        try:
+            return [_number(p) for p in str(value).replace(",", " ").split()]
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of numbers", param, ctx)
+
+
+def flags_doc(command: str, spec: str | None, values: dict[str, Any],
+              labels: dict[str, str] | None = None) -> Any:
+    """The Document to solve: the spec file with flags laid over it, or the flags alone."""
+    from dlsolve.spec.load import from_flags, load_file
+
+    values = {k: v for k, v in values.items() if v is not None and v != ()}
+    labels = labels or {}
+    if spec:
+        doc = load_file(spec)
+        doc.override(values, labels)
+        return doc
+    doc = from_flags(values, labels, f"dlsolve {command}")
+    doc.data["kind"] = command
+    return doc
+
+
+def solve_and_emit(command: str, doc: Any, out: dict[str, Any]) -> None:
+    """Solve a Document and write the solution in the requested format."""
+    from dlsolve.api import solve_document
+
+    emit([solve_document(doc, command)], **out)
+
+
+def pick_format(fmt: str | None, output: str | None) -> str:
+    if fmt:
+        return fmt
+    if output:
+        return EXTENSIONS.get(Path(output).suffix.lower(), "text")
+    return "rich" if sys.stdout.isatty() else "text"
+
+
+def emit(solutions: list[Any], fmt: str | None = None, output: str | None = None,
+         digits: int = 4, width: int | None = None, **settings: Any) -> None:
+    """Render solutions and write them to stdout or, atomically, to ``output``."""
+    fmt = pick_format(fmt, output)
+    if fmt == "rich" and not output:
+        from rich.console import Console
+
+        from dlsolve.render import renderer
+
+        console = Console(width=width)
+        for item in renderer("rich", digits=digits, **settings).renderables(solutions):
+            console.print(item)
+        return
+    from dlsolve.render import render
+
+    text = render(solutions, fmt, digits=digits, width=width or 100, **settings)
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and rename: no partial file on failure."""
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def out_settings(fmt: str | None, output: str | None, digits: int, width: int | None) -> dict:
+    return {"fmt": fmt, "output": output, "digits": digits, "width": width}

@@ -1,0 +1,78 @@
+"""``dlsolve solve``: many specs into one document (an exam key or a question sheet)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from dlsolve.clitools import CONTEXT, emit, out_settings, output_options
+from dlsolve.errors import DlsolveError, ExitStatus, Issue, SpecError
+
+
+def spec_files(paths: tuple[str, ...]) -> list[Path]:
+    """The YAML files named, and those inside named folders (sorted), in order."""
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            files += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml")
+                            and not f.name.endswith(".answers.yaml"))
+        else:
+            files.append(p)
+    return files
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--answers-only", is_flag=True, help="A short key: the answers, no derivations.")
+@click.option("--statements-only", is_flag=True, help="The question sheet: statements only.")
+@output_options
+@click.pass_context
+def solve(ctx: click.Context, paths: tuple[str, ...], answers_only: bool, statements_only: bool,
+          fmt: str | None, output: str | None, digits: int, width: int | None) -> None:
+    """Solve every spec in PATHS (files or folders) into one document.
+
+    \b
+      dlsolve solve problems/ --format markdown -o exam-key.md
+      dlsolve solve problems/ --format latex -o key.tex
+      dlsolve solve problems/ --statements-only --format markdown
+
+    A bad spec is reported with its path while the rest are solved; the exit code is 2
+    when any spec was bad.
+    """
+    from dlsolve.api import solve_document
+    from dlsolve.spec.load import load_file
+
+    files = spec_files(paths)
+    if not files:
+        raise SpecError([Issue(", ".join(paths), "", "no YAML specs found")])
+    solutions, failures = [], []
+    for path in _progress(files):
+        try:
+            solutions.append(solve_document(load_file(path), "solve"))
+        except DlsolveError as e:
+            failures.append(str(e))
+    if solutions:
+        emit(solutions, **out_settings(fmt, output, digits, width), answers_only=answers_only,
+             statements_only=statements_only, batch=True)
+    for failure in failures:
+        click.echo(failure, err=True)
+    if failures:
+        ctx.exit(int(ExitStatus.BAD_INPUT))
+
+
+def _progress(files: list[Path]) -> Any:
+    """Iterate with a progress bar on stderr when it is a terminal and the batch is long."""
+    import sys
+
+    if len(files) < 20 or not sys.stderr.isatty():
+        return files
+    from rich.console import Console
+    from rich.progress import track
+
+    return track(files, description="solving", console=Console(stderr=True), transient=True)
+
+
+COMMANDS = [solve]

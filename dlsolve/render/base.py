@@ -1,0 +1,116 @@
+"""What every renderer shares: dispatch on the step class, and the forms of an equation.
+
+A renderer formats; it never computes. The only arithmetic-looking thing here is deciding
+whether a displayed value was rounded (to write ≈ instead of =), which compares two
+representations of the same number.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlsolve import expr as E
+from dlsolve.render.formula import Printer
+from dlsolve.render.numbers import fmt_number, is_number
+from dlsolve.steps import Solution, Step
+
+
+class Renderer:
+    """Base class: ``document(solutions)`` renders one or more solutions to a string."""
+
+    printer_class: type[Printer]
+
+    def __init__(self, digits: int = 4, **settings: Any):
+        self.digits = digits
+        self.settings = settings
+        self.p = self.printer_class(digits)
+
+    def document(self, solutions: list[Solution]) -> str:
+        raise NotImplementedError
+
+    def steps(self, solution: Solution) -> list[Any]:
+        out = []
+        for step in solution.steps:
+            method = getattr(self, "render_" + type(step).__name__, None)
+            if method is None:
+                raise TypeError(f"{type(self).__name__} has no render_{type(step).__name__}")
+            out.append(method(step))
+        return out
+
+    def number(self, x: Any) -> str:
+        return fmt_number(x, self.digits)
+
+    def value_expr(self, value: Any) -> E.Expr:
+        """A formula node for a value (number, list, matrix, string, bool)."""
+        if isinstance(value, E.Expr):
+            return value
+        if isinstance(value, bool):
+            return E.Text("true" if value else "false")
+        if is_number(value):
+            return E.Num(value.item() if hasattr(value, "item") else value)
+        if isinstance(value, str):
+            return E.Text(value)
+        if isinstance(value, (list, tuple)):
+            if value and all(isinstance(r, (list, tuple)) for r in value) and _is_matrix(value):
+                return E.Matrix(tuple(tuple(self.value_expr(c) for c in r) for r in value))
+            return E.Seq(tuple(self.value_expr(v) for v in value), "[]")
+        if value is None:
+            return E.Text("")
+        return E.Text(str(value))
+
+    def forms(self, step: Step) -> tuple[list[str], str]:
+        """The printed forms of an equation (duplicates dropped) and its value relation.
+
+        Returns the list ``[lhs, formula, substituted, value]`` (missing ones left out) and
+        the relation sign before the value: ``≈`` when the display rounds it.
+        """
+        parts: list[str] = []
+        for node in (step.lhs, step.formula, step.substituted, *step.more):
+            if node is not None:
+                text = self.p(node)
+                if not parts or text != parts[-1]:
+                    parts.append(text)
+        rel = "="
+        if step.value is not None:
+            text = self.p(self.value_expr(step.value))
+            if step.approx and rounded(step.value, self.digits):
+                rel = "~"
+            if not parts or text != parts[-1]:
+                parts.append(text)
+        return parts, rel
+
+    def cell(self, value: Any) -> str:
+        """A table cell as text (formula nodes printed with this renderer's printer)."""
+        if isinstance(value, E.Expr):
+            return self.p(value)
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if is_number(value):
+            return self.number(value)
+        if isinstance(value, (list, tuple)):
+            return self.p(self.value_expr(value))
+        return "" if value is None else str(value)
+
+
+def _is_matrix(rows: Any) -> bool:
+    return all(not any(isinstance(c, (list, tuple)) for c in r) for r in rows)
+
+
+def rounded(value: Any, digits: int) -> bool:
+    """True when the display of ``value`` at ``digits`` differs from its exact value."""
+    if isinstance(value, bool) or isinstance(value, str):
+        return False
+    if is_number(value):
+        try:
+            return float(fmt_number(value, digits)) != float(value)
+        except ValueError:
+            return False
+    if isinstance(value, (list, tuple)):
+        return any(rounded(v, digits) for v in value)
+    return False
+
+
+def answer_items(solution: Solution) -> list[tuple[str, Any]]:
+    """The results that answer the question (all results when none are singled out)."""
+    names = solution.answer or tuple(solution.results)
+    return [(n, solution.results[n]) for n in names if n in solution.results]

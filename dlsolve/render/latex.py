@@ -1,0 +1,112 @@
+"""LaTeX: a complete document that compiles with pdflatex, or a fragment.
+
+Only amsmath and amssymb are used, both in every TeX distribution's base set. Equations
+are ``align*`` chains as exam keys write them: one form per line, ``=`` aligned.
+"""
+
+from __future__ import annotations
+
+from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
+from dlsolve.render.text import matrices
+from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[T1]{fontenc}
+\usepackage{amsmath,amssymb}
+\setcounter{MaxMatrixCols}{40}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{4pt}
+\allowdisplaybreaks
+\begin{document}
+"""
+
+
+class LatexRenderer(Renderer):
+    """Render solutions as LaTeX (``standalone=False`` for a fragment)."""
+
+    printer_class = LatexPrinter
+
+    def document(self, solutions: list[Solution]) -> str:
+        body = "\n\n".join(self.solution(s) for s in solutions)
+        if not self.settings.get("standalone", True):
+            return body + "\n"
+        return PREAMBLE + body + "\n\\end{document}\n"
+
+    def solution(self, sol: Solution) -> str:
+        parts = [rf"\section*{{{latex_escape(sol.title)}}}"]
+        if sol.statement:
+            parts.append(latex_escape(sol.statement.strip()))
+        if self.settings.get("statements_only"):
+            return "\n\n".join(parts)
+        if not self.settings.get("answers_only"):
+            parts += self.steps(sol)
+        parts.append(self.answers(sol))
+        if sol.notes and not self.settings.get("answers_only"):
+            items = "\n".join(rf"  \item {latex_escape(n)}" for n in sol.notes)
+            parts.append("\\paragraph{Notes}\n\\begin{itemize}\n" + items + "\n\\end{itemize}")
+        return "\n\n".join(parts)
+
+    def answers(self, sol: Solution) -> str:
+        rows = [rf"\text{{{latex_escape(n)}}} &= {self.p(self.value_expr(v))}"
+                for n, v in answer_items(sol)]
+        body = " \\\\\n".join(rows)
+        return ("\\paragraph{Answer}\n\\[\n\\boxed{\\begin{aligned}\n" + body +
+                "\n\\end{aligned}}\n\\]")
+
+    def render_Heading(self, step: Heading) -> str:
+        return rf"\subsection*{{{latex_escape(step.title)}}}"
+
+    def render_Note(self, step: Note) -> str:
+        text = latex_escape(step.text)
+        if step.kind == "warning":
+            return rf"\textbf{{Note:}} {text}"
+        if step.kind == "conclusion":
+            return rf"$\Rightarrow$ {text}"
+        return text
+
+    def render_Step(self, step: Step) -> str:
+        parts, rel = self.forms(step)
+        out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
+        if len(parts) == 1:
+            out.append(f"\\[\n{parts[0]}\n\\]")
+        elif parts:
+            lines = [f"{parts[0]} &= {parts[1]}" if len(parts) > 1 else parts[0]]
+            for i, part in enumerate(parts[2:], 2):
+                sign = RELATIONS_LATEX[rel] if i == len(parts) - 1 and step.value is not None else "="
+                lines.append(f"&{sign} {part}")
+            if len(parts) == 2 and step.value is not None and rel != "=":
+                lines = [f"{parts[0]} &{RELATIONS_LATEX[rel]} {parts[1]}"]
+            out.append("\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}")
+        if step.note:
+            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+        return "\n".join(out)
+
+    def render_TableStep(self, step: TableStep) -> str:
+        spec = "|" + "c|" * len(step.columns)
+        head = " & ".join(latex_escape(c) for c in step.columns) + r" \\ \hline"
+        body = "\n".join(" & ".join(self.tex_cell(c) for c in row) + r" \\" for row in step.rows)
+        out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
+        out.append("\\begin{center}\n\\begin{tabular}{" + spec + "}\n\\hline\n" + head + "\n" +
+                   body + "\n\\hline\n\\end{tabular}\n\\end{center}")
+        if step.note:
+            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+        return "\n".join(out)
+
+    def tex_cell(self, value: object) -> str:
+        text = self.cell(value)
+        if isinstance(value, str):
+            return latex_escape(text)
+        return f"${text}$" if text else ""
+
+    def render_MatrixStep(self, step: MatrixStep) -> str:
+        out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
+        grids = matrices(step.matrix)
+        name = self.p(step.name) if step.name is not None else ""
+        for k, grid in enumerate(grids):
+            label = name + (f"^{{({k})}}" if len(grids) > 1 else "")
+            body = self.p(self.value_expr(grid))
+            out.append(f"\\[\n{label + ' = ' if label else ''}{body}\n\\]")
+        if step.note:
+            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+        return "\n".join(out)

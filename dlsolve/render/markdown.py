@@ -1,0 +1,94 @@
+"""Markdown with math GitHub renders: ``$$ … $$`` blocks and ``$…$`` in table cells."""
+
+from __future__ import annotations
+
+from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter
+from dlsolve.render.text import matrices
+from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+
+
+class MarkdownRenderer(Renderer):
+    """Render solutions as a Markdown document."""
+
+    printer_class = LatexPrinter
+
+    def document(self, solutions: list[Solution]) -> str:
+        blocks = []
+        for i, sol in enumerate(solutions, 1):
+            number = f"Problem {i}. " if len(solutions) > 1 else ""
+            blocks.append(self.solution(sol, number))
+        return "\n\n".join(blocks).rstrip() + "\n"
+
+    def solution(self, sol: Solution, number: str = "") -> str:
+        parts = [f"## {number}{md_escape(sol.title)}"]
+        if sol.statement:
+            parts.append(md_escape(sol.statement.strip()))
+        if self.settings.get("statements_only"):
+            return "\n\n".join(parts)
+        if not self.settings.get("answers_only"):
+            parts += self.steps(sol)
+        parts.append(self.answers(sol))
+        if sol.notes and not self.settings.get("answers_only"):
+            parts.append("**Notes**\n\n" + "\n".join(f"- {md_escape(n)}" for n in sol.notes))
+        return "\n\n".join(parts)
+
+    def answers(self, sol: Solution) -> str:
+        rows = [f"| {md_escape(n)} | ${self.p(self.value_expr(v))}$ |"
+                for n, v in answer_items(sol)]
+        return "**Answer**\n\n| result | value |\n|---|---|\n" + "\n".join(rows)
+
+    def render_Heading(self, step: Heading) -> str:
+        return f"### {md_escape(step.title)}"
+
+    def render_Note(self, step: Note) -> str:
+        prefix = {"warning": "> **Note:** ", "conclusion": "**⇒** "}.get(step.kind, "")
+        return prefix + md_escape(step.text)
+
+    def render_Step(self, step: Step) -> str:
+        parts, rel = self.forms(step)
+        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        if parts:
+            eq = parts[0]
+            for i, part in enumerate(parts[1:], 1):
+                sign = RELATIONS_LATEX[rel] if i == len(parts) - 1 and step.value is not None else "="
+                eq += f" {sign} {part}"
+            out.append(f"$$\n{eq}\n$$")
+        if step.note:
+            out.append(f"*{md_escape(step.note)}*")
+        return "\n\n".join(out)
+
+    def render_TableStep(self, step: TableStep) -> str:
+        head = "| " + " | ".join(md_escape(c) for c in step.columns) + " |"
+        rule = "|" + "|".join("---" for _ in step.columns) + "|"
+        body = ["| " + " | ".join(self.md_cell(c) for c in row) + " |" for row in step.rows]
+        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        out.append("\n".join([head, rule] + body))
+        if step.note:
+            out.append(f"*{md_escape(step.note)}*")
+        return "\n\n".join(out)
+
+    def md_cell(self, value: object) -> str:
+        text = self.cell(value)
+        if isinstance(value, str):
+            return md_escape(text)
+        return f"${text}$" if text else ""
+
+    def render_MatrixStep(self, step: MatrixStep) -> str:
+        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        grids = matrices(step.matrix)
+        name = self.p(step.name) if step.name is not None else ""
+        for k, grid in enumerate(grids):
+            label = name + (f"^{{({k})}}" if len(grids) > 1 else "")
+            body = self.p(self.value_expr(grid))
+            out.append(f"$$\n{label + ' = ' if label else ''}{body}\n$$")
+        if step.note:
+            out.append(f"*{md_escape(step.note)}*")
+        return "\n\n".join(out)
+
+
+def md_escape(text: str) -> str:
+    """Escape the characters Markdown would read as markup in running text."""
+    for ch in ("\\", "*", "_", "|", "`", "<", ">", "#"):
+        text = text.replace(ch, "\\" + ch)
+    return text

@@ -1,0 +1,118 @@
+"""Rich output for terminals: a panel per problem, rules for sections, real tables."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
+from dlsolve.render.text import matrices
+from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+
+
+class RichRenderer(Renderer):
+    """Build Rich renderables; ``document`` prints them into a string."""
+
+    printer_class = TextPrinter
+
+    def renderables(self, solutions: list[Solution]) -> list[Any]:
+        out: list[Any] = []
+        for i, sol in enumerate(solutions, 1):
+            number = f"Problem {i}. " if len(solutions) > 1 else ""
+            out.extend(self.solution(sol, number))
+        return out
+
+    def document(self, solutions: list[Solution]) -> str:
+        buf = io.StringIO()
+        console = Console(file=buf, width=self.settings.get("width", 100),
+                          force_terminal=self.settings.get("color", False),
+                          color_system="standard" if self.settings.get("color") else None,
+                          legacy_windows=False)
+        for r in self.renderables(solutions):
+            console.print(r)
+        return buf.getvalue()
+
+    def solution(self, sol: Solution, number: str = "") -> list[Any]:
+        out: list[Any] = [Rule(Text(number + sol.title, style="bold cyan"), style="cyan")]
+        if sol.statement:
+            out.append(Text(sol.statement.strip(), style="italic"))
+        if self.settings.get("statements_only"):
+            return out
+        if not self.settings.get("answers_only"):
+            for item in self.steps(sol):
+                out += [item, Text("")]
+        out.append(self.answers(sol))
+        if sol.notes and not self.settings.get("answers_only"):
+            notes = Text("\n".join(f"• {n}" for n in sol.notes), style="yellow")
+            out.append(Panel(notes, title="Notes", title_align="left", border_style="yellow"))
+        return out
+
+    def answers(self, sol: Solution) -> Panel:
+        table = Table(box=None, show_header=False, padding=(0, 1))
+        table.add_column(style="bold")
+        table.add_column()
+        for name, value in answer_items(sol):
+            table.add_row(name, Text("= " + self.p(self.value_expr(value)), style="bold green"))
+        return Panel(table, title="Answer", title_align="left", border_style="green")
+
+    def render_Heading(self, step: Heading) -> Rule:
+        return Rule(Text(step.title, style="bold"), align="left", style="dim")
+
+    def render_Note(self, step: Note) -> Text:
+        style = {"warning": "yellow", "conclusion": "bold green"}.get(step.kind, "italic")
+        mark = {"warning": "! ", "conclusion": "⇒ "}.get(step.kind, "")
+        return Text("  " + mark + step.text, style=style)
+
+    def render_Step(self, step: Step) -> Group:
+        parts, rel = self.forms(step)
+        items: list[Any] = []
+        if step.title:
+            items.append(Text(step.title, style="bold"))
+        if parts:
+            line = Text("  ")
+            line.append(parts[0], style="cyan")
+            for i, part in enumerate(parts[1:], 1):
+                last = i == len(parts) - 1 and step.value is not None
+                line.append(f" {RELATIONS_TEXT[rel] if last else '='} ")
+                line.append(part, style="bold green" if last else "")
+            items.append(line)
+        if step.note:
+            items.append(Text("  " + step.note, style="dim italic"))
+        return Group(*items)
+
+    def render_TableStep(self, step: TableStep) -> Table:
+        table = Table(title=step.title or None, title_justify="left", box=box.SIMPLE_HEAD,
+                      caption=step.note, caption_justify="left", title_style="bold")
+        for col in step.columns:
+            table.add_column(col, justify="right")
+        for row in step.rows:
+            table.add_row(*(self.cell(c) for c in row))
+        return table
+
+    def render_MatrixStep(self, step: MatrixStep) -> Group:
+        items: list[Any] = [Text(step.title, style="bold")] if step.title else []
+        grids = matrices(step.matrix)
+        for k, grid in enumerate(grids):
+            name = self.p(step.name) if step.name is not None else ""
+            if len(grids) > 1:
+                name += f"[channel {k}]"
+            table = Table(box=box.SQUARE, show_header=False, title=name or None,
+                          title_justify="left")
+            for _ in grid[0] if grid else []:
+                table.add_column(justify="right")
+            for r, row in enumerate(grid):
+                cells = [Text(self.cell(c), style="bold reverse" if (r, j) in step.highlight
+                              else "") for j, c in enumerate(row)]
+                table.add_row(*cells)
+            items.append(table)
+        if step.note:
+            items.append(Text("  " + step.note, style="dim italic"))
+        return Group(*items)

@@ -1,0 +1,119 @@
+"""Plain text: no escape codes, for pipes, files and terminals without colour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
+from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+
+INDENT = "  "
+
+
+class TextRenderer(Renderer):
+    """Render solutions as indented plain text with ASCII tables."""
+
+    printer_class = TextPrinter
+
+    def document(self, solutions: list[Solution]) -> str:
+        blocks = []
+        for i, sol in enumerate(solutions, 1):
+            number = f"Problem {i}. " if len(solutions) > 1 else ""
+            blocks.append(self.solution(sol, number))
+        return "\n\n".join(blocks).rstrip() + "\n"
+
+    def solution(self, sol: Solution, number: str = "") -> str:
+        title = number + sol.title
+        lines = [title, "=" * len(title)]
+        if sol.statement:
+            lines += ["", sol.statement.strip()]
+        if not self.settings.get("statements_only"):
+            if not self.settings.get("answers_only"):
+                for block in self.steps(sol):
+                    lines += ["", block]
+            lines += ["", self.answers(sol)]
+            if sol.notes and not self.settings.get("answers_only"):
+                lines += ["", "Notes"] + [f"{INDENT}- {n}" for n in sol.notes]
+        return "\n".join(lines)
+
+    def answers(self, sol: Solution) -> str:
+        rows = [(name, self.p(self.value_expr(v))) for name, v in answer_items(sol)]
+        width = max((len(n) for n, _ in rows), default=0)
+        return "\n".join(["Answer"] + [f"{INDENT}{n.ljust(width)} = {v}" for n, v in rows])
+
+    def render_Heading(self, step: Heading) -> str:
+        return f"-- {step.title} --"
+
+    def render_Note(self, step: Note) -> str:
+        mark = {"warning": "! ", "conclusion": "=> "}.get(step.kind, "")
+        return INDENT + mark + step.text
+
+    def render_Step(self, step: Step) -> str:
+        parts, rel = self.forms(step)
+        lines = [step.title] if step.title else []
+        if parts:
+            eq = parts[0]
+            for i, part in enumerate(parts[1:], 1):
+                sign = RELATIONS_TEXT[rel] if i == len(parts) - 1 and step.value is not None else "="
+                eq += f" {sign} {part}"
+            lines.append(INDENT + eq)
+        if step.note:
+            lines.append(INDENT + "note: " + step.note)
+        return "\n".join(lines)
+
+    def render_TableStep(self, step: TableStep) -> str:
+        cells = [list(step.columns)] + [[self.cell(c) for c in row] for row in step.rows]
+        lines = [step.title] if step.title else []
+        lines += [INDENT + line for line in ascii_table(cells)]
+        if step.note:
+            lines.append(INDENT + "note: " + step.note)
+        return "\n".join(lines)
+
+    def render_MatrixStep(self, step: MatrixStep) -> str:
+        lines = [step.title] if step.title else []
+        name = self.p(step.name) + " =" if step.name is not None else ""
+        for k, grid in enumerate(matrices(step.matrix)):
+            label = name if k == 0 else ""
+            if len(matrices(step.matrix)) > 1:
+                label = (self.p(step.name) if step.name is not None else "") + f"[channel {k}] ="
+            lines.append(INDENT + label)
+            lines += [INDENT * 2 + row for row in self.grid(grid, step.highlight)]
+        if step.note:
+            lines.append(INDENT + "note: " + step.note)
+        return "\n".join(lines)
+
+    def grid(self, rows: list[list[Any]], highlight: tuple[tuple[int, int], ...] = ()) -> list[str]:
+        cells = [[self.cell(c) for c in row] for row in rows]
+        for r, c in highlight:
+            if r < len(cells) and c < len(cells[r]):
+                cells[r][c] = f"[{cells[r][c]}]"
+        width = max((len(c) for row in cells for c in row), default=1)
+        return ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
+
+
+def matrices(value: Any) -> list[Any]:
+    """A matrix as a one-item list; a list of matrices (channels) as itself."""
+    if value and isinstance(value[0], (list, tuple)) and value[0] and \
+            isinstance(value[0][0], (list, tuple)):
+        return list(value)
+    return [value]
+
+
+def ascii_table(cells: list[list[str]]) -> list[str]:
+    """Rows of cells as an ASCII table with a header rule.
+
+    >>> print("\\n".join(ascii_table([["x", "y"], ["1", "22"]])))
+    | x | y  |
+    |---|----|
+    | 1 | 22 |
+    """
+    ncols = max(len(r) for r in cells)
+    cells = [r + [""] * (ncols - len(r)) for r in cells]
+    widths = [max(len(r[i]) for r in cells) for i in range(ncols)]
+
+    def line(row: list[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"
+
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return [line(cells[0]), rule] + [line(r) for r in cells[1:]]

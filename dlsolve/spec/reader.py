@@ -1,0 +1,366 @@
+"""Checked reading of spec fields: every error collected, each naming file, line and field.
+
+A ``Reader`` walks one mapping of a Document. ``get(key, conv)`` returns the converted
+value, or records an issue (``expected …, got …``) and returns ``BAD`` so that parsing can
+go on and report every problem of the file in one run. Converters are plain functions
+that return a value or raise ``Bad``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from dlsolve.errors import Issue, SpecError
+from dlsolve.spec.load import Document, dotted
+
+Conv = Callable[[Any], Any]
+
+
+class _Marker:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __bool__(self) -> bool:
+        return False
+
+
+REQUIRED = _Marker("REQUIRED")
+BAD = _Marker("BAD")
+MISSING = _Marker("MISSING")
+
+
+class Bad(Exception):
+    """A converter's complaint: what was expected, at which sub-path, and what was got."""
+
+    def __init__(self, expected: str, sub: tuple[Any, ...] = (), got: Any = MISSING):
+        super().__init__(expected)
+        self.expected = expected
+        self.sub = sub
+        self.got = got
+
+
+class Said(str):
+    """A description of what was got (printed as is, not quoted)."""
+
+
+def describe(value: Any) -> str:
+    """How a given value is quoted in an error message."""
+    if isinstance(value, Said):
+        return str(value)
+    if value is MISSING:
+        return "nothing"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        text = "[" + ", ".join(describe(v) for v in value) + "]"
+        return text if len(text) <= 40 else text[:37] + "...]"
+    return str(value)
+
+
+class Reader:
+    """Read fields of the mapping at ``path`` in ``doc``, collecting issues."""
+
+    def __init__(self, doc: Document, path: tuple[Any, ...] = (),
+                 issues: list[Issue] | None = None):
+        self.doc = doc
+        self.path = path
+        self.issues: list[Issue] = [] if issues is None else issues
+        data: Any = doc.data
+        for part in path:
+            data = data[part]
+        self.data: dict[Any, Any] = data if isinstance(data, dict) else {}
+
+    def label(self, path: tuple[Any, ...]) -> str:
+        if path and path[0] in self.doc.labels:
+            rest = dotted(path[1:])
+            return self.doc.labels[path[0]] + (rest if rest.startswith("[") or not rest
+                                                else "." + rest)
+        return dotted(path)
+
+    def fail(self, sub: tuple[Any, ...] | Any, message: str, at_key: bool = False) -> None:
+        """Record an issue at ``self.path + sub`` (a key or a tuple of keys)."""
+        sub = sub if isinstance(sub, tuple) else (sub,)
+        full = self.path + sub
+        line, col = self.doc.key_marks.get(full) if at_key and full in self.doc.key_marks \
+            else self.doc.where(full)
+        if full and full[0] in self.doc.labels:
+            line = col = None
+        self.issues.append(Issue(self.doc.source, self.label(full), message, line, col))
+
+    def expected(self, sub: tuple[Any, ...] | Any, expected: str, got: Any) -> None:
+        self.fail(sub, f"expected {expected}, got {describe(got)}")
+
+    def has(self, key: str) -> bool:
+        return key in self.data and self.data[key] is not None
+
+    def raw(self, key: str, default: Any = None) -> Any:
+        return self.data.get(key, default)
+
+    def get(self, key: str, conv: Conv, default: Any = REQUIRED, what: str | None = None) -> Any:
+        """The converted value of ``key``; ``default`` when absent; ``BAD`` after an issue."""
+        if key not in self.data or self.data[key] is None:
+            if default is REQUIRED:
+                self.expected(key, what or expectation(conv), MISSING)
+                return BAD
+            return default
+        return self.convert(key, self.data[key], conv)
+
+    def convert(self, key: Any, value: Any, conv: Conv) -> Any:
+        try:
+            return conv(value)
+        except Bad as e:
+            got = value if e.got is MISSING else e.got
+            self.expected((key,) + e.sub, e.expected, got)
+            return BAD
+
+    def child(self, key: Any) -> Reader:
+        return Reader(self.doc, self.path + (key,), self.issues)
+
+    def children(self, key: str) -> list[Reader]:
+        """Readers for a list of mappings under ``key`` (issues for items that are not)."""
+        items = self.data.get(key)
+        if not isinstance(items, list):
+            if key in self.data:
+                self.expected(key, "a list of mappings", items)
+            return []
+        out = []
+        for i, item in enumerate(items):
+            if isinstance(item, dict):
+                out.append(self.child(key).child(i))
+            else:
+                self.expected((key, i), "a mapping", item)
+        return out
+
+    def allow(self, keys: Iterable[str]) -> None:
+        """Record an issue for every key not in ``keys`` (with a close match if any)."""
+        known = list(keys)
+        for key in self.data:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean {close[0]!r}?" if close else \
+                    "known fields: " + ", ".join(known)
+                self.fail(key, f"unknown field; {hint}", at_key=True)
+
+    def done(self) -> None:
+        """Raise the collected issues, if any."""
+        if self.issues:
+            raise SpecError(self.issues)
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+def expectation(conv: Conv) -> str:
+    return getattr(conv, "expected", "a value")
+
+
+def expects(text: str) -> Callable[[Conv], Conv]:
+    """Decorator: attach the phrase used in 'expected …' messages to a converter."""
+
+    def deco(fn: Conv) -> Conv:
+        fn.expected = text  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+@expects("a number")
+def number(v: Any) -> float | int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise Bad("a number")
+    if not math.isfinite(v):
+        raise Bad("a finite number")
+    return v
+
+
+@expects("an integer")
+def integer(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+            (isinstance(v, float) and not v.is_integer()):
+        raise Bad("an integer")
+    return int(v)
+
+
+@expects("a positive integer")
+def positive_int(v: Any) -> int:
+    n = integer_or(v, "a positive integer")
+    if n < 1:
+        raise Bad("a positive integer")
+    return n
+
+
+@expects("a non-negative integer")
+def nonneg_int(v: Any) -> int:
+    n = integer_or(v, "a non-negative integer")
+    if n < 0:
+        raise Bad("a non-negative integer")
+    return n
+
+
+def integer_or(v: Any, expected: str) -> int:
+    try:
+        return integer(v)
+    except Bad:
+        raise Bad(expected) from None
+
+
+@expects("a positive number")
+def positive(v: Any) -> float | int:
+    x = number(v)
+    if x <= 0:
+        raise Bad("a positive number")
+    return x
+
+
+@expects("a number >= 0")
+def nonneg(v: Any) -> float | int:
+    x = number(v)
+    if x < 0:
+        raise Bad("a number >= 0")
+    return x
+
+
+@expects("true or false")
+def boolean(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise Bad("true or false")
+    return v
+
+
+@expects("text")
+def string(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise Bad("text")
+    return v
+
+
+def choice(*options: str, aliases: dict[str, str] | None = None) -> Conv:
+    """A converter accepting one of ``options`` (case-insensitive), with aliases."""
+    aliases = aliases or {}
+    text = "one of " + ", ".join(options)
+
+    @expects(text)
+    def conv(v: Any) -> str:
+        if isinstance(v, str):
+            key = v.strip().lower().replace("-", "_") if v.strip().lower() not in options \
+                else v.strip().lower()
+            key = aliases.get(key, key)
+            for opt in options:
+                if opt.lower() == key or opt.lower().replace("-", "_") == key:
+                    return opt
+        raise Bad(text)
+
+    return conv
+
+
+def vector(elem: Conv = number, length: int | None = None, min_len: int = 1,
+           what: str | None = None) -> Conv:
+    """A converter for a list of ``elem`` values (a single value is a 1-list only if allowed)."""
+    noun = what or ("a list of " + _plural(expectation(elem)))
+    if length is not None:
+        noun += f" of length {length}"
+
+    @expects(noun)
+    def conv(v: Any) -> list[Any]:
+        if not isinstance(v, list):
+            raise Bad(noun)
+        if length is not None and len(v) != length:
+            raise Bad(noun, got=Said(f"{len(v)} values"))
+        if len(v) < min_len:
+            raise Bad(noun, got=Said("an empty list" if not v else f"{len(v)} values"))
+        out = []
+        for i, item in enumerate(v):
+            try:
+                out.append(elem(item))
+            except Bad as e:
+                raise Bad(e.expected, (i,) + e.sub, item if e.got is MISSING else e.got) from None
+        return out
+
+    return conv
+
+
+def matrix(elem: Conv = number, what: str = "a matrix (a list of rows of numbers)") -> Conv:
+    """A converter for a rectangular list of rows."""
+    row_conv = vector(elem)
+
+    @expects(what)
+    def conv(v: Any) -> list[list[Any]]:
+        if not isinstance(v, list) or not v or not all(isinstance(r, list) for r in v):
+            raise Bad(what)
+        rows = []
+        for i, r in enumerate(v):
+            try:
+                rows.append(row_conv(r))
+            except Bad as e:
+                raise Bad(e.expected, (i,) + e.sub, e.got if e.got is not MISSING else r) from None
+        width = len(rows[0])
+        for i, r in enumerate(rows):
+            if len(r) != width:
+                raise Bad(f"rows of equal length ({width}, as row 0)", (i,),
+                          Said(f"row {i} with {len(r)}"))
+        return rows
+
+    return conv
+
+
+def pair(elem: Conv) -> Conv:
+    """A converter for a single value (used for both dimensions) or a pair [h, w]."""
+    noun = f"{expectation(elem)} or a pair [h, w] of them"
+
+    @expects(noun)
+    def conv(v: Any) -> tuple[Any, Any]:
+        if isinstance(v, list):
+            if len(v) != 2:
+                raise Bad(noun)
+            out = []
+            for i, item in enumerate(v):
+                try:
+                    out.append(elem(item))
+                except Bad:
+                    raise Bad(noun, (i,), item) from None
+            return (out[0], out[1])
+        try:
+            x = elem(v)
+        except Bad:
+            raise Bad(noun) from None
+        return (x, x)
+
+    return conv
+
+
+def either(*convs: Conv, what: str | None = None) -> Conv:
+    """The first converter that accepts the value."""
+    noun = what or " or ".join(expectation(c) for c in convs)
+
+    @expects(noun)
+    def conv(v: Any) -> Any:
+        for c in convs:
+            try:
+                return c(v)
+            except Bad:
+                continue
+        raise Bad(noun)
+
+    return conv
+
+
+def _plural(phrase: str) -> str:
+    for article in ("a ", "an "):
+        if phrase.startswith(article):
+            phrase = phrase[len(article):]
+            head, _, rest = phrase.partition(" ")
+            return head + "s" + (" " + rest if rest else "")
+    return phrase

@@ -1,0 +1,148 @@
+"""The records solvers return and renderers read: the only contract between the two.
+
+A Solution is an ordered list of steps plus a flat mapping of named results. Steps are data:
+a ``Step`` is one equation written three ways (formula, numbers substituted, value); a
+``TableStep`` is a table; ``Heading`` opens a section; ``Note`` is a sentence;
+``MatrixStep`` shows a matrix. Renderers dispatch on the class name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlsolve.expr import Expr
+
+
+@dataclass(frozen=True)
+class Heading:
+    """Opens a section of the derivation ("Forward pass", "Layer 1")."""
+
+    title: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A sentence in the derivation: a convention used, a warning, a conclusion."""
+
+    text: str
+    kind: str = "info"  # info | warning | conclusion
+
+
+@dataclass(frozen=True)
+class Step:
+    """One equation: ``lhs = formula = substituted [= more...] = value``.
+
+    Any of ``formula``, ``substituted`` and ``value`` may be missing; ``key`` names the
+    result this step produces (used by ``check`` to find the first step a student left).
+    """
+
+    title: str
+    lhs: Expr | None = None
+    formula: Expr | None = None
+    substituted: Expr | None = None
+    value: Any = None
+    note: str | None = None
+    key: str | None = None
+    approx: bool = True  # the value is rounded for display ("≈") unless exact
+    more: tuple[Expr, ...] = ()  # further simplified forms between substituted and value
+
+    def __post_init__(self) -> None:
+        for name in ("lhs", "formula", "substituted"):
+            if not isinstance(getattr(self, name), (Expr, type(None))):
+                raise TypeError(f"Step.{name} must be a formula node, got "
+                                f"{type(getattr(self, name)).__name__} (pass value=...)")
+
+
+@dataclass(frozen=True)
+class TableStep:
+    """A table; cells are numbers, strings, bools or formula nodes."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    note: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class MatrixStep:
+    """A named matrix (or list of matrices, one per channel)."""
+
+    title: str
+    name: Expr | None
+    matrix: Any
+    note: str | None = None
+    key: str | None = None
+    highlight: tuple[tuple[int, int], ...] = ()
+
+
+StepLike = Heading | Note | Step | TableStep | MatrixStep
+
+
+def plain(value: Any) -> Any:
+    """Turn numpy arrays and scalars into Python lists and numbers (JSON-ready)."""
+    if isinstance(value, (bool, int, float, str)) or value is None:
+        return value
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+@dataclass
+class Solution:
+    """A worked derivation: ordered steps, named results, notes.
+
+    Attributes:
+        kind: the problem type (``softmax``, ``forward``...).
+        title: a one-line description of the problem.
+        steps: the derivation, in order.
+        results: result name -> number, list, nested list, string or bool (full precision).
+        notes: conventions used and warnings, shown at the end and in JSON.
+        answer: names of the results that answer the question (boxed in exam keys).
+        statement: the problem statement, when the spec gives one.
+    """
+
+    kind: str
+    title: str
+    steps: list[StepLike] = field(default_factory=list)
+    results: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    answer: tuple[str, ...] = ()
+    statement: str | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        self.results = {k: plain(v) for k, v in self.results.items()}
+
+    def add(self, *steps: StepLike) -> None:
+        """Append steps to the derivation."""
+        self.steps.extend(steps)
+
+    def note(self, text: str) -> None:
+        """Add a note (once)."""
+        if text not in self.notes:
+            self.notes.append(text)
+
+    def set(self, name: str, value: Any) -> None:
+        """Record a named result."""
+        self.results[name] = plain(value)
+
+    def render(self, fmt: str = "text", **settings: Any) -> str:
+        """The derivation as text, rich (ANSI), markdown, latex or json."""
+        from dlsolve.render import render
+
+        return render(self, fmt, **settings)
+
+    def _repr_markdown_(self) -> str:
+        return self.render("markdown")
+
+    def _repr_latex_(self) -> str:
+        return self.render("latex", standalone=False)
+
+    def __str__(self) -> str:
+        return self.render("text")

@@ -1,0 +1,117 @@
+"""Bad input: one line per problem naming file, line, column and field; exit 2; no traceback."""
+
+from conftest import run, write
+
+
+def errors(args):
+    res = run(args)
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output
+    return res.stderr.strip().splitlines()
+
+
+def test_tab_in_indentation(tmp_path):
+    p = write(tmp_path, "kind: convshape\ninput: [32, 32, 3]\n\tfilters: 8\n")
+    assert errors(["convshape", p]) == [
+        f"{p}:3:1: invalid YAML: a tab character; YAML indents with spaces only "
+        "(while scanning for the next token)"]
+
+
+def test_duplicate_key(tmp_path):
+    p = write(tmp_path, "kind: convshape\ninput: [32, 32, 3]\nkernel: 3\nkernel: 5\nfilters: 1\n")
+    assert errors(["convshape", p]) == [f"{p}:4:1: kernel: duplicate key (first given on line 3)"]
+
+
+def test_every_error_of_a_file_in_one_run(tmp_path):
+    p = write(tmp_path, "kind: convshape\ninput: [32, 32, 3]\nkernel: three\nfilters: -2\n"
+                        "stride: 0\npaddin: 1\n")
+    assert errors(["convshape", p]) == [
+        f"{p}:3:9: kernel: expected a positive integer or a pair [h, w] of them, got 'three'",
+        f"{p}:4:10: filters: expected a positive integer, got -2",
+        f"{p}:5:9: stride: expected a positive integer or a pair [h, w] of them, got 0",
+        f"{p}:6:1: paddin: unknown field; did you mean 'padding'?",
+    ]
+
+
+def test_scientific_notation_is_a_number_and_no_is_a_string(tmp_path):
+    p = write(tmp_path, "kind: softmax\nlogits: [1e-3, 2]\nlabels: [no, yes]\n")
+    res = run(["softmax", p, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert '"no",' in res.stdout  # the label stayed a string (YAML 1.1 would make it false)
+    p2 = write(tmp_path, "kind: softmax\nlogits: [1e-3, no]\n", "b.yaml")
+    assert errors(["softmax", p2]) == [
+        f"{p2}:2:9: logits: expected a list of numbers or a matrix, got [0.001, 'no']"]
+
+
+def test_flags_negative_stride():
+    assert errors(["convshape", "--input", "32x32x3", "--filters", "8", "--kernel", "3",
+                   "--stride", "-1"]) == [
+        "dlsolve convshape: --stride: expected a positive integer or a pair [h, w] of them, "
+        "got -1"]
+
+
+def test_kernel_larger_than_padded_input():
+    assert errors(["convshape", "--input", "4x4x1", "--filters", "1", "--kernel", "7"]) == [
+        "dlsolve convshape: --kernel: expected a kernel that fits the padded input "
+        "(side 4 + 2·0 = 4), got kernel side 7"]
+
+
+def test_unknown_activation_lists_the_names():
+    (line,) = errors(["activation", "swishy", "--at", "0"])
+    assert line.startswith("dlsolve activation: NAME: expected an activation name (celu, elu,")
+    assert line.endswith("got 'swishy'")
+
+
+def test_missing_file_and_directory(tmp_path):
+    assert errors(["convshape", tmp_path / "nope.yaml"]) == [f"{tmp_path / 'nope.yaml'}: no such file"]
+    res = run(["convshape", tmp_path])
+    assert res.exit_code == 2
+    assert "is a directory" in res.stderr
+
+
+def test_empty_file_and_not_a_mapping(tmp_path):
+    p = write(tmp_path, "")
+    assert errors(["convshape", p]) == [f"{p}: the file is empty; expected a mapping with kind:"]
+    p = write(tmp_path, "- 1\n- 2\n", "list.yaml")
+    assert errors(["convshape", p]) == [
+        f"{p}:1:1: expected a mapping of fields (kind: ...), got [1, 2]"]
+
+
+def test_wrong_kind_for_the_command(tmp_path):
+    p = write(tmp_path, "kind: softmax\nlogits: [1, 2]\n")
+    assert errors(["convshape", p]) == [
+        f"{p}:1:7: kind: this is a softmax problem; run 'dlsolve softmax' (or 'dlsolve solve') "
+        "on it"]
+
+
+def test_unknown_kind(tmp_path):
+    p = write(tmp_path, "kind: sofmax\nlogits: [1, 2]\n")
+    (line,) = errors(["solve", p])
+    assert line.startswith(f"{p}:1:7: kind: expected one of ")
+    assert line.endswith("got 'sofmax'")
+
+
+def test_bad_flag_value_uses_clicks_message():
+    res = run(["convshape", "--input", "32by32", "--filters", "8", "--kernel", "3"])
+    assert res.exit_code == 2
+    assert "Invalid value for '--input'" in res.stderr
+
+
+def test_bad_format_is_exit_2():
+    res = run(["softmax", "1", "2", "--format", "pdf"])
+    assert res.exit_code == 2
+    assert "'pdf' is not one of" in res.stderr
+
+
+def test_activation_parameter_errors(tmp_path):
+    p = write(tmp_path, "kind: activation\nname: relu\nalpha: 0.1\nat: [1]\n")
+    (line,) = errors(["activation", p])
+    assert line == (f"{p}:3:8: alpha: expected a parameter of ReLU (parameters: none; or kink), "
+                    "got 'alpha'")
+
+
+def test_softmax_bad_target_and_labels(tmp_path):
+    p = write(tmp_path, "kind: softmax\nlogits: [1, 2, 3]\nlabels: [a, b]\ntarget: 7\n")
+    assert errors(["softmax", p]) == [
+        f"{p}:3:9: labels: expected 3 labels (one per logit), got 2",
+        f"{p}:4:9: target: expected a class index 0..2 or a label (a, b), got 7"]
