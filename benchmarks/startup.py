@@ -27,8 +27,25 @@ COMMANDS = {
         PROBLEMS / "seed000-q3-convshape.yaml"), "--format", "json"], 250),
     "dlsolve activation sigmoid --at 0 --symbolic": (DL + ["activation", "sigmoid", "--at", "0",
                                                           "--symbolic", "--format", "json"], 900),
+    "dlsolve forward seed000 --format json": (DL + ["forward", str(
+        PROBLEMS / "seed000-q4a-relu-network.yaml"), "--format", "json"], 250),
 }
 EXTRA: dict[str, tuple[list[str], int | None]] = {}
+
+
+def big_network(path: Path, sizes: list[int]) -> Path:
+    """A YAML matrix-form network of the given layer sizes (deterministic numbers)."""
+    import random
+
+    rng = random.Random(0)
+    lines = ["kind: forward", "inputs: [" + ", ".join(f"{rng.random():.3f}" for _ in
+                                                      range(sizes[0])) + "]", "layers:"]
+    for n_in, n_out in zip(sizes, sizes[1:]):
+        rows = ", ".join("[" + ", ".join(f"{rng.uniform(-1, 1):.3f}" for _ in range(n_in)) + "]"
+                         for _ in range(n_out))
+        lines.append(f"  - {{weights: [{rows}], bias: 0.1, activation: relu}}")
+    path.write_text("\n".join(lines) + "\n")
+    return path
 
 
 def median_ms(cmd: list[str], runs: int) -> float:
@@ -47,6 +64,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
     args = ap.parse_args()
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp())
+    big = big_network(tmp / "mlp-784-128-10.yaml", [784, 128, 10])
+    EXTRA["dlsolve forward 784-128-10 (matrices) --format json"] = (
+        DL + ["forward", str(big), "--format", "json"], 1000)
     base = None
     print(f"{'command':58} {'median ms':>10} {'x pass':>7} {'budget':>7}")
     for name, (cmd, budget) in {**COMMANDS, **EXTRA}.items():

@@ -1,8 +1,8 @@
-"""Problem kinds: which module parses a spec of that kind and which solves it.
+"""Problem kinds: which function parses a spec of that kind and which solves it.
 
-Each spec module has ``parse(reader) -> spec object``; each solver module has
-``solve(spec) -> Solution``. Modules are imported on use so that a command loads only
-what it needs (SymPy, for one, only where symbolic work happens).
+``parse(reader) -> spec object`` and ``solve(spec) -> Solution``, named "module:function".
+Modules are imported on use so that a command loads only what it needs (SymPy, for one,
+only where symbolic work happens).
 """
 
 from __future__ import annotations
@@ -11,19 +11,26 @@ from importlib import import_module
 from typing import Any
 
 KINDS: dict[str, tuple[str, str]] = {
-    "convshape": ("dlsolve.spec.convshape", "dlsolve.solvers.convshape"),
-    "softmax": ("dlsolve.spec.softmax", "dlsolve.solvers.softmax"),
-    "activation": ("dlsolve.spec.activation", "dlsolve.solvers.activation"),
+    "convshape": ("dlsolve.spec.convshape:parse", "dlsolve.solvers.convshape:solve"),
+    "softmax": ("dlsolve.spec.softmax:parse", "dlsolve.solvers.softmax:solve"),
+    "activation": ("dlsolve.spec.activation:parse", "dlsolve.solvers.activation:solve"),
+    "loss": ("dlsolve.spec.loss:parse", "dlsolve.solvers.loss:solve"),
+    "forward": ("dlsolve.spec.network:parse", "dlsolve.solvers.forward:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")
 
 
+def _load(ref: str) -> Any:
+    module, name = ref.split(":")
+    return getattr(import_module(module), name)
+
+
 def parser(kind: str) -> Any:
     """The ``parse`` function for ``kind``."""
-    return import_module(KINDS[kind][0]).parse
+    return _load(KINDS[kind][0])
 
 
 def solver(kind: str) -> Any:
     """The ``solve`` function for ``kind``."""
-    return import_module(KINDS[kind][1]).solve
+    return _load(KINDS[kind][1])

@@ -118,8 +118,8 @@ class TextPrinter(Printer):
         if not node.juxtapose:
             return "·".join(parts)
         out = parts[0]
-        for p in parts[1:]:
-            out += p if p.startswith("(") else "·" + p
+        for prev, p in zip(node.factors, parts[1:]):
+            out += p if p.startswith("(") and not isinstance(prev, E.Div) else "·" + p
         return out
 
     def _print_Div(self, node: E.Div) -> str:

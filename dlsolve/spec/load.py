@@ -27,10 +27,29 @@ _FLOAT = re.compile(r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 
 
+_PLAIN_INT = re.compile(r"[-+]?[0-9]+$")
+_PLAIN_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$")
+
+
+def _fast_resolve(self: Any, kind: Any, value: Any, implicit: Any) -> Any:
+    """Plain decimal numbers resolve without trying every resolver (big weight matrices)."""
+    if kind is yaml.ScalarNode and implicit[0] and value[:1] in _DIGITS_START:
+        if _PLAIN_FLOAT.match(value):
+            return "tag:yaml.org,2002:float"
+        if _PLAIN_INT.match(value) and not (value.lstrip("-+")[:1] == "0" and
+                                            len(value.lstrip("-+")) > 1):
+            return "tag:yaml.org,2002:int"
+    return yaml.resolver.Resolver.resolve(self, kind, value, implicit)
+
+
+_DIGITS_START = frozenset("-+.0123456789")
+
+
 def _loader_class(base: type) -> type:
     resolvers = {k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:bool"]
                  for k, v in base.yaml_implicit_resolvers.items()}
-    cls = type("DlsolveLoader", (base,), {"yaml_implicit_resolvers": resolvers})
+    cls = type("DlsolveLoader", (base,), {"yaml_implicit_resolvers": resolvers,
+                                         "resolve": _fast_resolve})
     cls.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
     cls.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
     return cls
@@ -44,23 +63,41 @@ _FastLoader = _loader_class(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 class Document:
     """A loaded spec: the data, where each value came from, and the source's name.
 
-    ``marks`` maps a path such as ``("layers", 0, "weights")`` to (line, column), 1-based.
+    ``where(path)`` finds the line and column (1-based) of a path such as
+    ``("layers", 0, "weights")`` by walking the YAML node tree, only when an error needs it.
     ``labels`` maps a top-level key given on the command line to its flag (``--stride``).
     """
 
     data: Any
     source: str
-    marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    root: Any = None
     labels: dict[str, str] = field(default_factory=dict)
     is_file: bool = False
-    key_marks: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
-    def where(self, path: Path_) -> tuple[int | None, int | None]:
-        """The line and column of the deepest part of ``path`` that has a mark."""
-        for n in range(len(path), -1, -1):
-            if path[:n] in self.marks:
-                return self.marks[path[:n]]
-        return None, None
+    def _node(self, path: Path_, key_mark: bool = False) -> Any:
+        node, found = self.root, self.root
+        for i, part in enumerate(path):
+            if isinstance(node, yaml.MappingNode):
+                pair = next(((k, v) for k, v in node.value if _plain(k) == part), None)
+                if pair is None:
+                    return found
+                node = pair[0] if key_mark and i == len(path) - 1 else pair[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                    and 0 <= part < len(node.value):
+                node = node.value[part]
+            else:
+                return found
+            found = node
+        return found
+
+    def where(self, path: Path_, key: bool = False) -> tuple[int | None, int | None]:
+        """The line and column of the deepest part of ``path`` in the file (key: its key)."""
+        if path and path[0] in self.labels:
+            return None, None
+        node = self._node(path, key) if self.root is not None else None
+        if node is None:
+            return None, None
+        return node.start_mark.line + 1, node.start_mark.column + 1
 
     def override(self, values: dict[str, Any], labels: dict[str, str]) -> None:
         """Set top-level keys from command line flags (they win over the file)."""
@@ -69,8 +106,10 @@ class Document:
         for key, value in values.items():
             self.data[key] = value
             self.labels[key] = labels.get(key, "--" + key.replace("_", "-"))
-            for path in [p for p in self.marks if p and p[0] == key]:
-                del self.marks[path]
+
+
+def _plain(node: Any) -> Any:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
 def from_flags(values: dict[str, Any], labels: dict[str, str], source: str) -> Document:
@@ -104,10 +143,9 @@ def load_text(text: str, source: str = "<spec>") -> Document:
         node = _compose_for_error(text, source)
     if node is None:
         raise SpecError([Issue(source, "", "the file is empty; expected a mapping with kind:")])
-    doc = Document(None, source)
-    constructor = _SafeLoader("")
+    doc = Document(None, source, node)
     issues: list[Issue] = []
-    doc.data = _build(node, (), doc, constructor, issues)
+    doc.data = _Builder(doc, issues).build(node, ())
     if issues:
         raise SpecError(issues)
     return doc
@@ -128,34 +166,49 @@ def _compose_for_error(text: str, source: str) -> Any:
         raise SpecError([Issue(source, "", f"invalid YAML: {e}")]) from None
 
 
-def _build(node: yaml.Node, path: Path_, doc: Document, ctor: Any, issues: list[Issue]) -> Any:
-    doc.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
+class _Builder:
+    """Node tree -> plain data; duplicate keys become issues. Numbers take a fast path."""
+
+    FLOAT, INT = "tag:yaml.org,2002:float", "tag:yaml.org,2002:int"
+
+    def __init__(self, doc: Document, issues: list[Issue]):
+        self.doc, self.issues, self.ctor = doc, issues, _SafeLoader("")
+
+    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        try:
+            if node.tag == self.FLOAT and "_" not in node.value and node.value[-1:].isdigit():
+                return float(node.value)
+            if node.tag == self.INT and node.value.lstrip("-+").isdigit():
+                return int(node.value)
+            return self.ctor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError) as e:
+            self.issues.append(Issue(self.doc.source, _dotted(path), f"unreadable value: {e}",
+                                     node.start_mark.line + 1, node.start_mark.column + 1))
+            return None
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            scalar = yaml.ScalarNode
+            return [self.scalar(v, path + (i,)) if isinstance(v, scalar) else
+                    self.build(v, path + (i,)) for i, v in enumerate(node.value)]
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = ctor.construct_object(key_node, deep=True)
+            key = self.ctor.construct_object(key_node, deep=True)
+            mark = key_node.start_mark
             if not isinstance(key, (str, int, float, bool)):
-                issues.append(Issue(doc.source, _dotted(path), "mapping keys must be plain words",
-                                    key_node.start_mark.line + 1))
+                self.issues.append(Issue(self.doc.source, _dotted(path),
+                                         "mapping keys must be plain words", mark.line + 1))
                 continue
             if key in out:
-                first = doc.marks.get(path + (key,), (None, None))[0]
-                issues.append(Issue(doc.source, _dotted(path + (key,)),
-                                    f"duplicate key (first given on line {first})",
-                                    key_node.start_mark.line + 1, key_node.start_mark.column + 1))
+                first = self.doc.where(path + (key,), key=True)[0]
+                self.issues.append(Issue(self.doc.source, _dotted(path + (key,)),
+                                         f"duplicate key (first given on line {first})",
+                                         mark.line + 1, mark.column + 1))
                 continue
-            doc.key_marks[path + (key,)] = (key_node.start_mark.line + 1,
-                                            key_node.start_mark.column + 1)
-            out[key] = _build(value_node, path + (key,), doc, ctor, issues)
+            out[key] = self.build(value_node, path + (key,))
         return out
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(v, path + (i,), doc, ctor, issues) for i, v in enumerate(node.value)]
-    try:
-        return ctor.construct_object(node, deep=True)
-    except yaml.YAMLError as e:
-        issues.append(Issue(doc.source, _dotted(path), f"unreadable value: {e}",
-                            node.start_mark.line + 1, node.start_mark.column + 1))
-        return None
 
 
 def _dotted(path: Path_) -> str:

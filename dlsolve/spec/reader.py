@@ -93,10 +93,7 @@ class Reader:
         """Record an issue at ``self.path + sub`` (a key or a tuple of keys)."""
         sub = sub if isinstance(sub, tuple) else (sub,)
         full = self.path + sub
-        line, col = self.doc.key_marks.get(full) if at_key and full in self.doc.key_marks \
-            else self.doc.where(full)
-        if full and full[0] in self.doc.labels:
-            line = col = None
+        line, col = self.doc.where(full, key=at_key)
         self.issues.append(Issue(self.doc.source, self.label(full), message, line, col))
 
     def expected(self, sub: tuple[Any, ...] | Any, expected: str, got: Any) -> None:

@@ -1,0 +1,164 @@
+"""Loss functions: per-output terms, the sample loss, and dE/d(output) for backprop.
+
+Conventions, named in every derivation (t target, o output, n outputs of one sample):
+  mse      (1/n) Σ (t - o)²        Keras' / PyTorch's MSELoss
+  half_mse (1/n) Σ ½(t - o)²       seed 000
+  sse      Σ (t - o)²
+  half_sse Σ ½(t - o)²             Mazur, seed 002 (E = ½ Σ (T - a)²)
+  mae      (1/n) Σ |t - o|
+  bce      (1/n) Σ -[t ln p + (1 - t) ln(1 - p)]   mean over elements, as Keras and PyTorch
+  cce      -Σ t_k ln p_k           one sample's class distribution (one-hot or soft)
+  sparse_cce  -ln p_t              t a class index (0-based)
+  hinge    (1/n) Σ max(0, 1 - t·o) labels ±1 (0/1 converted)
+Probabilities are clipped to [ε, 1 - ε] (ε = 1e-12 by default) before any logarithm; with
+``from_logits`` the logarithms come from a stable log-sigmoid / log-softmax instead.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from dlsolve.activations import sigmoid
+
+TITLES = {
+    "mse": "mean squared error, (1/n) Σ (t - o)² (Keras/PyTorch MSE)",
+    "half_mse": "mean of half squared errors, (1/n) Σ ½(t - o)²",
+    "sse": "sum of squared errors, Σ (t - o)²",
+    "half_sse": "half sum of squared errors, E = Σ ½(t - o)²",
+    "mae": "mean absolute error, (1/n) Σ |t - o|",
+    "bce": "binary cross-entropy, mean over outputs of -[t ln p + (1 - t) ln(1 - p)]",
+    "cce": "categorical cross-entropy, -Σ t_k ln p_k",
+    "sparse_cce": "sparse categorical cross-entropy, -ln p_t (t a class index)",
+    "hinge": "hinge loss, (1/n) Σ max(0, 1 - t·o), labels ±1",
+}
+NAMES = tuple(TITLES)
+ALIASES = {"mean_squared_error": "mse", "l2": "mse", "sum_squared_error": "sse",
+           "binary_crossentropy": "bce", "binary_cross_entropy": "bce", "log_loss": "bce",
+           "categorical_crossentropy": "cce", "cross_entropy": "cce", "ce": "cce",
+           "sparse_categorical_crossentropy": "sparse_cce", "l1": "mae",
+           "mean_absolute_error": "mae", "half_mean_squared_error": "half_mse"}
+MEAN = {"mse", "half_mse", "mae", "bce", "hinge"}  # averaged over the outputs of a sample
+ELEMENTWISE = {"mse", "half_mse", "sse", "half_sse", "mae", "bce", "hinge"}
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    """A loss and its options."""
+
+    name: str
+    epsilon: float = 1e-12
+    from_logits: bool = False
+    reduction: str = "mean"          # over the samples of a batch: mean | sum
+    log_base: float | None = None    # None: natural log
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.name]
+
+
+@dataclass
+class SampleLoss:
+    """One sample: its per-output terms, its loss, and what was clipped."""
+
+    terms: list[float]
+    loss: float
+    clipped: list[int]
+
+
+def log(spec: LossSpec, x: float) -> float:
+    """ln x (or log_base x)."""
+    v = math.log(x)
+    return v / math.log(spec.log_base) if spec.log_base else v
+
+
+def clip(spec: LossSpec, p: float) -> float:
+    return min(max(p, spec.epsilon), 1 - spec.epsilon)
+
+
+def _log_sigmoid(z: float) -> float:
+    return min(z, 0.0) - math.log1p(math.exp(-abs(z)))
+
+
+def _log_softmax(z: list[float]) -> list[float]:
+    m = max(z)
+    lse = m + math.log(math.fsum(math.exp(v - m) for v in z))
+    return [v - lse for v in z]
+
+
+def sample(spec: LossSpec, t: list[float], o: list[float]) -> SampleLoss:
+    """The loss of one sample (t: targets, one-hot rows or [index] for sparse_cce)."""
+    name, clipped = spec.name, []
+    scale = 1 / math.log(spec.log_base) if spec.log_base else 1.0
+    if name in ("mse", "sse"):
+        terms = [(ti - oi) ** 2 for ti, oi in zip(t, o)]
+    elif name in ("half_mse", "half_sse"):
+        terms = [0.5 * (ti - oi) ** 2 for ti, oi in zip(t, o)]
+    elif name == "mae":
+        terms = [abs(ti - oi) for ti, oi in zip(t, o)]
+    elif name == "hinge":
+        terms = [max(0.0, 1 - ti * oi) for ti, oi in zip(t, o)]
+    elif name == "bce":
+        terms = []
+        for k, (ti, oi) in enumerate(zip(t, o)):
+            if spec.from_logits:
+                terms.append(-(ti * _log_sigmoid(oi) + (1 - ti) * _log_sigmoid(-oi)) * scale)
+                continue
+            p = clip(spec, oi)
+            if p != oi:
+                clipped.append(k)
+            terms.append(-(ti * log(spec, p) + (1 - ti) * log(spec, 1 - p)))
+    else:  # cce, sparse_cce
+        onehot = t if name == "cce" else [1.0 if k == int(t[0]) else 0.0 for k in range(len(o))]
+        if spec.from_logits:
+            lp = [v * scale for v in _log_softmax(o)]
+        else:
+            ps = [clip(spec, p) for p in o]
+            clipped = [k for k, (p, q) in enumerate(zip(ps, o)) if p != q and onehot[k] != 0]
+            lp = [log(spec, p) for p in ps]
+        terms = [-tk * lk if tk != 0 else 0.0 for tk, lk in zip(onehot, lp)]
+    total = math.fsum(terms)
+    loss = total / len(terms) if name in MEAN else total
+    return SampleLoss(terms, loss, clipped)
+
+
+def gradient(spec: LossSpec, t: list[float], o: list[float]) -> list[float]:
+    """dE/do for one sample's outputs o (for from_logits: dE/dz of the logits).
+
+    mse: -2(t - o)/n; half_sse: -(t - o); bce: (p - t)/(p(1 - p)·n); cce: -t/p;
+    with logits, bce gives (σ(z) - t)/n and cce gives softmax(z) - t.
+    """
+    n, name = len(o), spec.name
+    k = 1 / math.log(spec.log_base) if spec.log_base else 1.0
+    if name in ("mse", "sse"):
+        g = [-2 * (ti - oi) for ti, oi in zip(t, o)]
+    elif name in ("half_mse", "half_sse"):
+        g = [-(ti - oi) for ti, oi in zip(t, o)]
+    elif name == "mae":
+        g = [0.0 if ti == oi else (1.0 if oi > ti else -1.0) for ti, oi in zip(t, o)]
+    elif name == "hinge":
+        g = [-ti if 1 - ti * oi > 0 else 0.0 for ti, oi in zip(t, o)]
+    elif name == "bce":
+        if spec.from_logits:
+            g = [(sigmoid(oi) - ti) * k for ti, oi in zip(t, o)]
+        else:
+            g = []
+            for ti, oi in zip(t, o):
+                p = clip(spec, oi)
+                g.append(0.0 if p != oi else (-(ti / p) + (1 - ti) / (1 - p)) * k)
+    else:
+        onehot = t if name == "cce" else [1.0 if j == int(t[0]) else 0.0 for j in range(n)]
+        if spec.from_logits:
+            ps = [math.exp(v) for v in _log_softmax(o)]
+            return [(p - tk) * k for p, tk in zip(ps, onehot)]
+        g = []
+        for tk, p in zip(onehot, o):
+            q = clip(spec, p)
+            g.append(0.0 if tk == 0 or q != p else -tk / p * k)
+        return g
+    return [v / n for v in g] if name in MEAN else g
+
+
+def clip_sensitivity(spec: LossSpec) -> float:
+    """How much one clipped term changes when ε shrinks tenfold: ln 10 (in the chosen base)."""
+    return math.log(10) / (math.log(spec.log_base) if spec.log_base else 1.0)

@@ -1,0 +1,112 @@
+"""A fully connected network as a graph of named units, and its forward pass.
+
+Both spec forms (matrix layers, or exam-style named units and symbols) become a Network:
+units with named sources, weights and a bias that are parameter names (or fixed numbers),
+grouped into layers by depth. Parameters live in one table so a symbol used twice is one
+parameter, and a forward pass can be rerun with changed values (updates, finite differences).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from dlsolve.activations import apply
+from dlsolve.spec.common import ActivationSpec
+
+Weight = str | float  # a parameter name, or a fixed number
+
+
+@dataclass
+class Unit:
+    """One neuron: z = Σ w_i·source_i + b, output = f(z)."""
+
+    name: str
+    sources: list[str]
+    weights: list[Weight]
+    bias: Weight | None
+    act: ActivationSpec
+    layer: int = 0
+
+
+@dataclass
+class Network:
+    """Inputs, units in layers, parameters, outputs; ``form`` is matrix or named."""
+
+    inputs: list[str]
+    input_values: list[float]
+    units: dict[str, Unit]
+    layers: list[list[str]]
+    params: dict[str, float]
+    outputs: list[str]
+    form: str = "matrix"
+    weight_names: list[list[list[str]]] = field(default_factory=list)  # matrix form [l][j][i]
+    bias_names: list[list[str]] = field(default_factory=list)          # matrix form [l][j]
+
+    def value(self, w: Weight | None, params: dict[str, float] | None = None) -> float:
+        """The number a weight or bias stands for (0 for no bias)."""
+        if w is None:
+            return 0.0
+        if isinstance(w, str):
+            return (params or self.params)[w]
+        return float(w)
+
+    def layer_title(self, i: int) -> str:
+        kind = "output layer" if i == len(self.layers) - 1 else "hidden layer"
+        return f"Layer {i + 1} ({kind})"
+
+
+@dataclass
+class Pass:
+    """The values of one forward pass: every input, weighted sum and output by name."""
+
+    values: dict[str, float]
+    z: dict[str, float]
+
+    def outputs(self, net: Network) -> list[float]:
+        return [self.values[o] for o in net.outputs]
+
+
+def softmax(zs: list[float]) -> list[float]:
+    m = max(zs)
+    e = [math.exp(v - m) for v in zs]
+    s = math.fsum(e)
+    return [v / s for v in e]
+
+
+def forward(net: Network, params: dict[str, float] | None = None,
+            round_to: int | None = None) -> Pass:
+    """Run the network; ``round_to`` rounds every z and output as a hand calculation would."""
+    values = dict(zip(net.inputs, net.input_values))
+    zs: dict[str, float] = {}
+
+    def rnd(x: float) -> float:
+        return round(x, round_to) if round_to is not None and math.isfinite(x) else x
+
+    for layer in net.layers:
+        group = []
+        for name in layer:
+            u = net.units[name]
+            z = math.fsum(net.value(w, params) * values[s] for s, w in zip(u.sources, u.weights))
+            z = rnd(z + net.value(u.bias, params))
+            zs[name] = z
+            if u.act.softmax:
+                group.append(name)
+            else:
+                values[name] = rnd(apply(u.act.fn, z, u.act.params))
+        if group:
+            for name, p in zip(group, softmax([zs[n] for n in group])):
+                values[name] = rnd(p)
+    return Pass(values, zs)
+
+
+def param_order(net: Network) -> list[str]:
+    """Parameter names in the order they first appear (layer by layer, unit by unit)."""
+    seen: dict[str, None] = {}
+    for layer in net.layers:
+        for name in layer:
+            u = net.units[name]
+            for w in [*u.weights, u.bias]:
+                if isinstance(w, str):
+                    seen.setdefault(w)
+    return list(seen)

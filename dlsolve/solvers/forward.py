@@ -1,0 +1,147 @@
+"""The forward pass worked neuron by neuron, as exam answers write it.
+
+For each unit: z_u = Σ source·weight + bias, written in symbols and with the numbers, then
+u = f(z_u) with the number substituted. A table per layer, the outputs, and the loss when
+the spec gives targets. Large layers are computed in full but shown elided.
+"""
+
+from __future__ import annotations
+
+from dlsolve import expr as E
+from dlsolve.expr import Num, Sym
+from dlsolve.losses import LossSpec
+from dlsolve.network import Network, Pass, forward
+from dlsolve.solvers.loss import loss_steps
+from dlsolve.spec.network import NetworkProblem
+from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+
+MAX_TERMS = 8       # terms of a weighted sum shown before eliding
+MAX_UNITS = 16      # units of a layer worked in full before eliding
+TABLE_ROWS = 40
+
+
+def solve(spec: NetworkProblem) -> Solution:
+    net = spec.net
+    sol = Solution("forward", "Forward pass: " + describe(net), answer=("outputs",))
+    intro(sol, net)
+    p = forward(net)
+    forward_steps(sol, net, p, spec.matrix_view)
+    record(sol, net, p)
+    if spec.targets is not None and spec.loss is not None:
+        loss_section(sol, net, p, spec.loss, spec.targets, spec.loss_defaulted)
+        sol.answer = ("outputs", "loss")
+    return sol
+
+
+def describe(net: Network) -> str:
+    sizes = " → ".join([str(len(net.inputs))] + [str(len(layer)) for layer in net.layers])
+    acts = ", ".join(dict.fromkeys(net.units[layer[0]].act.title for layer in net.layers))
+    return f"{sizes} network ({acts})"
+
+
+def intro(sol: Solution, net: Network) -> None:
+    if net.form == "matrix":
+        sol.add(Note("Weights: W[j][i] is the weight from input i to unit j, so z = W·x + b "
+                     "(wL_ji names layer L's weight into unit j from input i)."))
+    else:
+        sol.add(Note("Symbols are the exam's; the table of values gives their numbers."))
+
+
+def weighted_sum(net: Network, name: str, values: dict[str, float],
+                 params: dict[str, float] | None = None) -> tuple[E.Expr, E.Expr]:
+    """z_u in symbols and with numbers substituted (long sums elided)."""
+    u = net.units[name]
+    sym, num = [], []
+    for s, w in zip(u.sources, u.weights):
+        if isinstance(w, float) and w == 1.0:
+            sym.append(Sym(s))
+            num.append(Num(values[s]))
+        else:
+            sym.append(E.Mul((Sym(s), Sym(w) if isinstance(w, str) else Num(w))))
+            num.append(E.Mul((Num(values[s]), Num(net.value(w, params)))))
+    if u.bias is not None:
+        sym.append(Sym(u.bias) if isinstance(u.bias, str) else Num(u.bias))
+        num.append(Num(net.value(u.bias, params)))
+    if not sym:
+        return Num(0), Num(0)
+    return E.Add(tuple(E.elide(sym, MAX_TERMS))), E.Add(tuple(E.elide(num, MAX_TERMS)))
+
+
+def forward_steps(sol: Solution, net: Network, p: Pass, matrix_view: bool = False,
+                  params: dict[str, float] | None = None) -> None:
+    """Every layer of one forward pass, unit by unit, then a summary table."""
+    for li, layer in enumerate(net.layers):
+        sol.add(Heading(net.layer_title(li)))
+        if matrix_view:
+            matrix_steps(sol, net, li, p, params)
+        shown = layer if len(layer) <= MAX_UNITS else layer[:3]
+        for name in shown:
+            unit_steps(sol, net, name, p, params)
+        if len(shown) < len(layer):
+            sol.add(Note(f"… the other {len(layer) - len(shown)} units of this layer are worked "
+                         f"the same way; their values are in the table (and all of them in JSON)."))
+        rows = [(n, p.z[n], p.values[n]) for n in layer]
+        if len(rows) > TABLE_ROWS:
+            rows = rows[:TABLE_ROWS - 5] + [("…", "", "")] + rows[-4:]
+        sol.add(TableStep(f"Layer {li + 1} summary", ("unit", "z", "output"), tuple(rows)))
+
+
+def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
+               params: dict[str, float] | None = None) -> None:
+    u = net.units[name]
+    formula, subst = weighted_sum(net, name, p.values, params)
+    sol.add(Step(f"Weighted sum into {name}", Sym(f"z_{name}"), formula, subst,
+                 value=p.z[name], key=f"z_{name}"))
+    z = p.z[name]
+    if u.act.softmax:
+        group = [n for n in net.layers[u.layer - 1] if net.units[n].act.softmax]
+        den = E.Add(tuple(E.elide([E.exp(Sym(f"z_{g}")) for g in group], MAX_TERMS)))
+        den_n = E.Add(tuple(E.elide([E.exp(Num(p.z[g])) for g in group], MAX_TERMS)))
+        sol.add(Step(f"Softmax output {name}", Sym(name), E.exp(Sym(f"z_{name}")) / den,
+                     E.exp(Num(z)) / den_n, value=p.values[name], key=name))
+    elif u.act.fn.name == "linear":
+        sol.add(Step(f"Output of {name} (linear: no activation)", Sym(name), Sym(f"z_{name}"),
+                     value=p.values[name], key=name))
+    else:
+        sol.add(Step(f"Activation of {name}", Sym(name), E.Call(u.act.fn.fname,
+                                                                 (Sym(f"z_{name}"),)),
+                     u.act.fn.substituted(z, u.act.params), value=p.values[name], key=name))
+
+
+def matrix_steps(sol: Solution, net: Network, li: int, p: Pass,
+                 params: dict[str, float] | None = None) -> None:
+    """z = W·x + b for one layer, with the matrices."""
+    layer = net.layers[li]
+    srcs = net.units[layer[0]].sources
+    w = [[net.value(x, params) for x in net.units[n].weights] for n in layer]
+    b = [net.value(net.units[n].bias, params) for n in layer]
+    sol.add(MatrixStep("Weights (rows: units, columns: inputs)", Sym(f"W{li + 1}"), w),
+            MatrixStep("Input", Sym("x" if li == 0 else f"a{li}"), [[p.values[s]] for s in srcs]),
+            MatrixStep("Bias", Sym(f"b{li + 1}"), [[v] for v in b]),
+            MatrixStep("z = W·x + b", Sym(f"z{li + 1}"), [[p.z[n]] for n in layer]))
+
+
+def record(sol: Solution, net: Network, p: Pass) -> None:
+    """Results: every unit's output and z, per-layer lists, the outputs."""
+    for layer in net.layers:
+        for n in layer:
+            sol.set(n, p.values[n])
+            sol.set(f"z_{n}", p.z[n])
+    sol.set("outputs", p.outputs(net))
+    sol.set("layer_z", [[p.z[n] for n in layer] for layer in net.layers])
+    sol.set("layer_outputs", [[p.values[n] for n in layer] for layer in net.layers])
+    sol.add(Heading("Outputs"),
+            Step("Network output", E.Seq(tuple(Sym(o) for o in net.outputs), "()"),
+                 value=E.Seq(tuple(Num(v) for v in p.outputs(net)), "()"), key="outputs"))
+
+
+def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: list[float],
+                 defaulted: bool) -> float:
+    sol.add(Heading("Loss"), Note(f"Convention: {loss.title}."))
+    if defaulted:
+        sol.note(f"No loss: was given; {loss.name} was used ({loss.title}).")
+    res = loss_steps(sol, loss, targets, p.outputs(net), net.outputs, net.outputs)
+    sol.set("loss", res.loss)
+    if len(net.outputs) == 1 and loss.name not in ("cce", "sparse_cce"):
+        sol.add(Step("Loss", Sym("E"), Sym(f"E_{net.outputs[0]}"), value=res.loss, key="loss"))
+    return res.loss
