@@ -29,11 +29,13 @@ COMMANDS = {
                                                           "--symbolic", "--format", "json"], 900),
     "dlsolve forward seed000 --format json": (DL + ["forward", str(
         PROBLEMS / "seed000-q4a-relu-network.yaml"), "--format", "json"], 250),
+    "dlsolve backprop seed002 --format json": (DL + ["backprop", str(
+        PROBLEMS / "seed002-backprop-chain.yaml"), "--format", "json"], 250),
 }
 EXTRA: dict[str, tuple[list[str], int | None]] = {}
 
 
-def big_network(path: Path, sizes: list[int]) -> Path:
+def big_network(path: Path, sizes: list[int], backprop: bool = False) -> Path:
     """A YAML matrix-form network of the given layer sizes (deterministic numbers)."""
     import random
 
@@ -44,6 +46,10 @@ def big_network(path: Path, sizes: list[int]) -> Path:
         rows = ", ".join("[" + ", ".join(f"{rng.uniform(-1, 1):.3f}" for _ in range(n_in)) + "]"
                          for _ in range(n_out))
         lines.append(f"  - {{weights: [{rows}], bias: 0.1, activation: relu}}")
+    if backprop:
+        lines[0] = "kind: backprop"
+        lines += ["targets: [" + ", ".join(["0"] * (sizes[-1] - 1) + ["1"]) + "]",
+                  "loss: mse", "learning_rate: 0.1"]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -70,6 +76,9 @@ def main() -> None:
     big = big_network(tmp / "mlp-784-128-10.yaml", [784, 128, 10])
     EXTRA["dlsolve forward 784-128-10 (matrices) --format json"] = (
         DL + ["forward", str(big), "--format", "json"], 1000)
+    bp = big_network(tmp / "mlp-784-32-10.yaml", [784, 32, 10], backprop=True)
+    EXTRA["dlsolve backprop 784-32-10, one epoch --format json"] = (
+        DL + ["backprop", str(bp), "--format", "json"], 1500)
     base = None
     print(f"{'command':58} {'median ms':>10} {'x pass':>7} {'budget':>7}")
     for name, (cmd, budget) in {**COMMANDS, **EXTRA}.items():

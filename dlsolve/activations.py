@@ -91,6 +91,7 @@ class Activation:
     dbranch: Callable[[float, float, Params], Expr] | None = None
     note: str = ""
     symbol: str = ""  # function name in formulas (sigma for sigmoid); the title by default
+    dfy: Callable[[float], float] | None = None  # f'(x) from y = f(x), when the exam writes it so
 
     @property
     def fname(self) -> str:
@@ -152,11 +153,11 @@ _add(Activation(
     "sigmoid", "sigmoid", lambda x, p: sigmoid(x), lambda x, p: sigmoid(x) * (1 - sigmoid(x)),
     lambda x, p: Num(1) / (Num(1) + exp(-x)),
     lambda x, y, p: E.Mul((y, E.Bracket("paren", Num(1) - y)), True), lambda p: "(0, 1)",
-    symbol="sigma"))
+    symbol="sigma", dfy=lambda y: y * (1 - y)))
 _add(Activation(
     "tanh", "tanh", lambda x, p: math.tanh(x), lambda x, p: 1 - math.tanh(x) ** 2,
     lambda x, p: (exp(x) - exp(-x)) / (exp(x) + exp(-x)),
-    lambda x, y, p: Num(1) - y ** Num(2), lambda p: "(-1, 1)"))
+    lambda x, y, p: Num(1) - y ** Num(2), lambda p: "(-1, 1)", dfy=lambda y: 1 - y * y))
 _add(Activation(
     "relu", "ReLU", lambda x, p: max(0.0, x), lambda x, p: 1.0 if x > 0 else 0.0,
     lambda x, p: call("max", 0, x),

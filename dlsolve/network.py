@@ -9,6 +9,7 @@ parameter, and a forward pass can be rerun with changed values (updates, finite 
 from __future__ import annotations
 
 import math
+import operator
 from dataclasses import dataclass, field
 
 from dlsolve.activations import apply
@@ -27,6 +28,11 @@ class Unit:
     bias: Weight | None
     act: ActivationSpec
     layer: int = 0
+    z: str = ""  # the name its weighted sum is written with (z1); z_<name> by default
+
+    @property
+    def zsym(self) -> str:
+        return self.z or f"z_{self.name}"
 
 
 @dataclass
@@ -76,19 +82,26 @@ def softmax(zs: list[float]) -> list[float]:
 
 def forward(net: Network, params: dict[str, float] | None = None,
             round_to: int | None = None) -> Pass:
-    """Run the network; ``round_to`` rounds every z and output as a hand calculation would."""
+    """Run the network; ``round_to`` rounds each unit's output as it is written down by hand
+    (the weighted sum goes straight into the activation, as on a calculator)."""
     values = dict(zip(net.inputs, net.input_values))
     zs: dict[str, float] = {}
 
     def rnd(x: float) -> float:
-        return round(x, round_to) if round_to is not None and math.isfinite(x) else x
+        if round_to is None:
+            return x
+        from dlsolve.backprop import round_hand
 
+        return round_hand(x, round_to)
+
+    table = params if params is not None else net.params
     for layer in net.layers:
         group = []
         for name in layer:
             u = net.units[name]
-            z = math.fsum(net.value(w, params) * values[s] for s, w in zip(u.sources, u.weights))
-            z = rnd(z + net.value(u.bias, params))
+            ws = [table[w] if w.__class__ is str else w for w in u.weights]
+            z = math.fsum(map(operator.mul, ws, [values[s] for s in u.sources]))
+            z = z + net.value(u.bias, params)
             zs[name] = z
             if u.act.softmax:
                 group.append(name)
@@ -100,10 +113,11 @@ def forward(net: Network, params: dict[str, float] | None = None,
     return Pass(values, zs)
 
 
-def param_order(net: Network) -> list[str]:
-    """Parameter names in the order they first appear (layer by layer, unit by unit)."""
+def param_order(net: Network, backward: bool = False) -> list[str]:
+    """Parameter names in the order they first appear, layer by layer (last layer first
+    when ``backward``, as an answer key derives them)."""
     seen: dict[str, None] = {}
-    for layer in net.layers:
+    for layer in (reversed(net.layers) if backward else net.layers):
         for name in layer:
             u = net.units[name]
             for w in [*u.weights, u.bias]:

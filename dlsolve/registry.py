@@ -16,6 +16,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "activation": ("dlsolve.spec.activation:parse", "dlsolve.solvers.activation:solve"),
     "loss": ("dlsolve.spec.loss:parse", "dlsolve.solvers.loss:solve"),
     "forward": ("dlsolve.spec.network:parse", "dlsolve.solvers.forward:solve"),
+    "backprop": ("dlsolve.spec.network:parse_backprop", "dlsolve.solvers.backprop:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

@@ -65,4 +65,46 @@ def loss(spec: str | None, loss: str | None, pred: tuple[list[float], ...],
                    out_settings(fmt, output, digits, width))
 
 
-COMMANDS = [forward, loss]
+
+@click.command(context_settings=CONTEXT)
+@click.argument("spec", required=False, type=click.Path(dir_okay=False))
+@click.option("--lr", "--learning-rate", "learning_rate", type=float, help="Learning rate η.")
+@click.option("--epochs", "--steps", "epochs", type=int, help="Forward-backward-update rounds.")
+@click.option("--update", "update", type=click.Choice(["weights", "biases", "both"]),
+              help="Which parameters are updated [default: both].")
+@click.option("--round", "round_", type=int, help="Also carry values rounded to N decimals.")
+@click.option("--show-all", is_flag=True, help="Write out every epoch, not only the first.")
+@click.option("--matrix", is_flag=True, help="Also show each layer as z = W·x + b.")
+@click.option("--derive", is_flag=True, help="Derive the generalised delta rule with SymPy.")
+@click.option("--activation", help="With --derive: the activation (default sigmoid).")
+@click.option("--loss", "loss_name", help="With --derive: the loss (default half_sse).")
+@output_options
+def backprop(spec: str | None, learning_rate: float | None, epochs: int | None,
+             update: str | None, round_: int | None, show_all: bool, matrix: bool,
+             derive: bool, activation: str | None, loss_name: str | None, fmt: str | None,
+             output: str | None, digits: int, width: int | None) -> None:
+    """Backpropagation: chain rule for every parameter, deltas, updates, finite-difference check.
+
+    \b
+      dlsolve backprop problems/seed002-backprop-chain.yaml
+      dlsolve backprop problems/seed002-backprop-chain.yaml --round 4
+      dlsolve backprop problems/mazur-backprop.yaml --epochs 3 --format latex -o bp.tex
+      dlsolve backprop --derive --activation sigmoid --loss half_sse
+    """
+    out = out_settings(fmt, output, digits, width)
+    if derive:
+        from dlsolve.clitools import emit
+        from dlsolve.symbolic.delta import derive_delta_rule
+
+        emit([derive_delta_rule(activation or "sigmoid", loss_name or "half_sse")], **out)
+        return
+    if not spec:
+        raise click.UsageError("give a spec file (or --derive)")
+    values: dict[str, Any] = {"learning_rate": learning_rate, "epochs": epochs,
+                              "update": update, "round": round_, "show_all": show_all or None,
+                              "matrix": matrix or None}
+    labels = {"learning_rate": "--lr", "round": "--round"}
+    solve_and_emit("backprop", flags_doc("backprop", spec, values, labels), out)
+
+
+COMMANDS = [forward, loss, backprop]

@@ -41,7 +41,8 @@ class LatexRenderer(Renderer):
             return "\n\n".join(parts)
         if not self.settings.get("answers_only"):
             parts += self.steps(sol)
-        parts.append(self.answers(sol))
+        if answer_items(sol):
+            parts.append(self.answers(sol))
         if sol.notes and not self.settings.get("answers_only"):
             items = "\n".join(rf"  \item {latex_escape(n)}" for n in sol.notes)
             parts.append("\\paragraph{Notes}\n\\begin{itemize}\n" + items + "\n\\end{itemize}")

@@ -28,7 +28,8 @@ class MarkdownRenderer(Renderer):
             return "\n\n".join(parts)
         if not self.settings.get("answers_only"):
             parts += self.steps(sol)
-        parts.append(self.answers(sol))
+        if answer_items(sol):
+            parts.append(self.answers(sol))
         if sol.notes and not self.settings.get("answers_only"):
             parts.append("**Notes**\n\n" + "\n".join(f"- {md_escape(n)}" for n in sol.notes))
         return "\n\n".join(parts)

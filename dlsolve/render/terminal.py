@@ -49,7 +49,8 @@ class RichRenderer(Renderer):
         if not self.settings.get("answers_only"):
             for item in self.steps(sol):
                 out += [item, Text("")]
-        out.append(self.answers(sol))
+        if answer_items(sol):
+            out.append(self.answers(sol))
         if sol.notes and not self.settings.get("answers_only"):
             notes = Text("\n".join(f"• {n}" for n in sol.notes), style="yellow")
             out.append(Panel(notes, title="Notes", title_align="left", border_style="yellow"))

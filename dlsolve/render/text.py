@@ -32,7 +32,8 @@ class TextRenderer(Renderer):
             if not self.settings.get("answers_only"):
                 for block in self.steps(sol):
                     lines += ["", block]
-            lines += ["", self.answers(sol)]
+            if answer_items(sol):
+                lines += ["", self.answers(sol)]
             if sol.notes and not self.settings.get("answers_only"):
                 lines += ["", "Notes"] + [f"{INDENT}- {n}" for n in sol.notes]
         return "\n".join(lines)

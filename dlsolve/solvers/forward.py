@@ -26,6 +26,7 @@ def solve(spec: NetworkProblem) -> Solution:
     intro(sol, net)
     p = forward(net)
     forward_steps(sol, net, p, spec.matrix_view)
+    outputs_step(sol, net, p)
     record(sol, net, p)
     if spec.targets is not None and spec.loss is not None:
         loss_section(sol, net, p, spec.loss, spec.targets, spec.loss_defaulted)
@@ -90,21 +91,21 @@ def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
                params: dict[str, float] | None = None) -> None:
     u = net.units[name]
     formula, subst = weighted_sum(net, name, p.values, params)
-    sol.add(Step(f"Weighted sum into {name}", Sym(f"z_{name}"), formula, subst,
+    sol.add(Step(f"Weighted sum into {name}", Sym(u.zsym), formula, subst,
                  value=p.z[name], key=f"z_{name}"))
     z = p.z[name]
     if u.act.softmax:
         group = [n for n in net.layers[u.layer - 1] if net.units[n].act.softmax]
-        den = E.Add(tuple(E.elide([E.exp(Sym(f"z_{g}")) for g in group], MAX_TERMS)))
+        den = E.Add(tuple(E.elide([E.exp(Sym(net.units[g].zsym)) for g in group], MAX_TERMS)))
         den_n = E.Add(tuple(E.elide([E.exp(Num(p.z[g])) for g in group], MAX_TERMS)))
-        sol.add(Step(f"Softmax output {name}", Sym(name), E.exp(Sym(f"z_{name}")) / den,
+        sol.add(Step(f"Softmax output {name}", Sym(name), E.exp(Sym(u.zsym)) / den,
                      E.exp(Num(z)) / den_n, value=p.values[name], key=name))
     elif u.act.fn.name == "linear":
-        sol.add(Step(f"Output of {name} (linear: no activation)", Sym(name), Sym(f"z_{name}"),
+        sol.add(Step(f"Output of {name} (linear: no activation)", Sym(name), Sym(u.zsym),
                      value=p.values[name], key=name))
     else:
         sol.add(Step(f"Activation of {name}", Sym(name), E.Call(u.act.fn.fname,
-                                                                 (Sym(f"z_{name}"),)),
+                                                                 (Sym(u.zsym),)),
                      u.act.fn.substituted(z, u.act.params), value=p.values[name], key=name))
 
 
@@ -130,9 +131,16 @@ def record(sol: Solution, net: Network, p: Pass) -> None:
     sol.set("outputs", p.outputs(net))
     sol.set("layer_z", [[p.z[n] for n in layer] for layer in net.layers])
     sol.set("layer_outputs", [[p.values[n] for n in layer] for layer in net.layers])
-    sol.add(Heading("Outputs"),
-            Step("Network output", E.Seq(tuple(Sym(o) for o in net.outputs), "()"),
-                 value=E.Seq(tuple(Num(v) for v in p.outputs(net)), "()"), key="outputs"))
+
+
+def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
+    outs = p.outputs(net)
+    if len(outs) == 1:
+        step = Step("Network output", Sym(net.outputs[0]), value=outs[0], key="outputs")
+    else:
+        step = Step("Network output", E.Seq(tuple(Sym(o) for o in net.outputs), "()"),
+                    value=E.Seq(tuple(Num(v) for v in outs), "()"), key="outputs")
+    sol.add(Heading("Outputs"), step)
 
 
 def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: list[float],

@@ -60,7 +60,8 @@ def loss_steps(sol: Solution, spec: L.LossSpec, t: list[float], o: list[float],
     res = L.sample(spec, t, o)
     if spec.name in L.ELEMENTWISE:
         for k, (ti, oi) in enumerate(zip(t, o)):
-            tsym, osym = Sym(target_name(suffixes[k])), Sym(out_names[k])
+            tsym = Sym("t" if len(t) == 1 else target_name(suffixes[k]))
+            osym = Sym(out_names[k])
             sol.add(Step(f"Term for {out_names[k]}", Sym(f"E_{suffixes[k]}"),
                          term_forms(spec, tsym, osym), term_forms(spec, Num(ti),
                                                                   clipped(spec, oi)),

@@ -73,6 +73,11 @@ def parse(r: Reader, backprop: bool = False) -> NetworkProblem | None:
     return NetworkProblem(net, targets, loss, defaulted, r.get("matrix", boolean, False), **extra)
 
 
+def parse_backprop(r: Reader) -> NetworkProblem | None:
+    """A network spec that must also give targets, a loss and a learning rate."""
+    return parse(r, backprop=True)
+
+
 def _backprop_fields(r: Reader, backprop: bool) -> dict[str, Any]:
     lr = r.get("learning_rate", number, REQUIRED if backprop else None)
     update = r.get("update", either(vector(choice("weights", "biases")),

@@ -20,7 +20,7 @@ from dlsolve.spec.common import activation_conv, make_activation
 from dlsolve.spec.reader import BAD, Reader, Said, number, string, vector
 
 LINEAR = make_activation("linear", {})
-UNIT_FIELDS = ("name", "inputs", "bias", "activation")
+UNIT_FIELDS = ("name", "inputs", "bias", "activation", "z")
 
 
 def parse_named(r: Reader) -> Network | None:
@@ -116,9 +116,10 @@ def _unit(ur: Reader, name: str, values: dict[str, float]) -> Unit | None:
         ur.expected("inputs", "a mapping {source: weight symbol or number} or a list of sources",
                     raw if "inputs" in ur.data else Said("nothing"))
     bias = _weight(ur, ("bias",), ur.raw("bias"), values) if ur.has("bias") else None
-    if act is BAD or BAD in weights or bias is BAD:
+    z = ur.get("z", string, "")
+    if act is BAD or BAD in weights or bias is BAD or z is BAD:
         return None
-    return Unit(name, sources, weights, bias, act)
+    return Unit(name, sources, weights, bias, act, z=z)
 
 
 def _weight(ur: Reader, path: tuple, v: Any, values: dict[str, float]) -> Any:

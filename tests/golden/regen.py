@@ -12,6 +12,9 @@ PROBLEMS = HERE.parent.parent / "problems"
 CASES = {  # golden name -> problem spec
     "softmax-8-5-0": "seed001-softmax-8-5-0.yaml",
     "convshape-seed000": "seed000-q3-convshape.yaml",
+    "forward-seed000": "seed000-q4a-relu-network.yaml",
+    "loss-seed003-cce": "seed003-cce.yaml",
+    "backprop-seed002": "seed002-backprop-chain.yaml",
 }
 FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "json": "json", "rich": "rich"}
 

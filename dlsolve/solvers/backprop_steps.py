@@ -1,0 +1,209 @@
+"""The backward pass written out: dE/do, f'(z), the deltas, and each gradient's chain rule.
+
+A parameter on a single chain to one output (the seeds' 1-1-1 networks) gets the chain rule
+unrolled factor by factor: dE/dw1 = dE/da2 · da2/dz2 · dz2/da1 · da1/dz1 · dz1/dw1. Other
+parameters get the delta form, dE/dw = delta_u · (the input w multiplies), with each hidden
+delta expanded as f'(z_h) · Σ_k w_kh delta_k.
+"""
+
+from __future__ import annotations
+
+from dlsolve import expr as E
+from dlsolve import losses as L
+from dlsolve.backprop import Backward
+from dlsolve.expr import Deriv, Num, Sym
+from dlsolve.network import Network, Pass
+from dlsolve.solvers.loss import target_name
+from dlsolve.steps import Heading, Note, Solution, Step, TableStep
+
+MAX_PARAM_STEPS = 24
+
+
+def d(num: str, den: str) -> Deriv:
+    return Deriv(Sym(num), Sym(den))
+
+
+def dloss_form(loss: L.LossSpec, t: E.Expr, o: E.Expr, n: int) -> E.Expr:
+    """dE/do for one output, in the loss's own terms (t, o as symbols or numbers)."""
+    diff = E.Bracket("paren", t - o)
+    per_n = (lambda e: e / Num(n)) if loss.name in L.MEAN and n > 1 else (lambda e: e)
+    name = loss.name
+    if name in ("half_sse", "half_mse"):
+        return per_n(-diff)
+    if name in ("sse", "mse"):
+        return per_n(-(Num(2) * diff))
+    if name == "mae":
+        return per_n(E.call("sign", o - t))
+    if name == "hinge":
+        return per_n(E.Cases(((-t, E.Relation(t * o, "<", Num(1))), (Num(0), None))))
+    if name == "bce":
+        if loss.from_logits:
+            return per_n(E.call("sigma", o) - t)
+        return per_n(-(t / o) + E.Bracket("paren", Num(1) - t) / E.Bracket("paren", Num(1) - o))
+    if loss.from_logits:
+        return E.call("softmax", o) - t
+    return -(t / o)
+
+
+def output_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.LossSpec,
+                 targets: list[float]) -> None:
+    n = len(net.outputs)
+    sol.add(Heading("Backward pass: output layer"))
+    if b.softmax_ce:
+        t = [1.0 if k == int(targets[0]) else 0.0 for k in range(n)] \
+            if loss.name == "sparse_cce" else targets
+        sol.add(Note("Softmax with cross-entropy: dE/dz_k = p_k - t_k (the softmax Jacobian "
+                     "and -t/p cancel)."))
+        for o, tk in zip(net.outputs, t):
+            sol.add(Step(f"Delta of {o}", Sym(f"delta_{o}"), Sym(o) - Sym(_tname(o, n)),
+                         Num(p.values[o]) - Num(tk), value=b.delta[o], key=f"delta_{o}"))
+        return
+    for k, o in enumerate(net.outputs):
+        tsym, tval = Sym(_tname(o, n)), targets[k] if loss.name != "sparse_cce" else \
+            float(k == int(targets[0]))
+        sol.add(Step(f"Loss gradient at {o}", d("E", o), dloss_form(loss, tsym, Sym(o), n),
+                     dloss_form(loss, Num(tval), Num(p.values[o]), n), value=b.output_grad[o]))
+        unit_delta_steps(sol, net, p, b, o)
+
+
+def _tname(o: str, n: int) -> str:
+    return "t" if n == 1 else target_name(o)
+
+
+def unit_delta_steps(sol: Solution, net: Network, p: Pass, b: Backward, name: str) -> None:
+    """f'(z_u) and delta_u = dE/du · f'(z_u) (softmax hidden groups: the Jacobian form)."""
+    u = net.units[name]
+    if u.act.softmax:
+        sol.add(Step(f"Delta of {name} (softmax: p_j(g_j - Σ_k g_k p_k))", Sym(f"delta_{name}"),
+                     value=b.delta[name], key=f"delta_{name}"))
+        return
+    fn, z, zs = u.act.fn, p.z[name], u.zsym
+    kink = next((n for n in b.kink_notes if n.startswith(name + ":")), None)
+    sol.add(Step(f"Activation derivative of {name}", d(name, zs),
+                 fn.dexpr(Sym(zs), Sym(name), u.act.params),
+                 fn.dsubstituted(z, p.values[name], u.act.params), value=b.fprime[name],
+                 note=kink.split(": ", 1)[1] if kink else None),
+            Step(f"Delta of {name}", Sym(f"delta_{name}"),
+                 E.Mul((d("E", name), d(name, zs))),
+                 E.Mul((Num(b.dE_da.get(name, 0.0)), Num(b.fprime[name] or 0.0))),
+                 value=b.delta[name], key=f"delta_{name}"))
+
+
+def consumers(net: Network, name: str) -> list[tuple[str, E.Expr, float]]:
+    """(consumer unit, weight symbol, weight value) for every unit fed by ``name``."""
+    out = []
+    for c in net.units.values():
+        for s, w in zip(c.sources, c.weights):
+            if s == name:
+                out.append((c.name, Sym(w) if isinstance(w, str) else Num(w), net.value(w)))
+    return out
+
+
+def hidden_steps(sol: Solution, net: Network, p: Pass, b: Backward,
+                 params: dict[str, float]) -> None:
+    for li in range(len(net.layers) - 2, -1, -1):
+        layer = net.layers[li]
+        sol.add(Heading(f"Backward pass: layer {li + 1} (hidden)"))
+        shown = layer if len(layer) <= 16 else layer[:3]
+        for name in shown:
+            cons = consumers(net, name)
+            sym = [E.Mul((Sym(f"delta_{c}"), w)) for c, w, _ in cons]
+            num = [E.Mul((Num(b.delta[c]), Num(net.value(_weight_of(net, c, name), params))))
+                   for c, _, _ in cons]
+            if name in net.outputs:
+                sym.append(d("E", name))
+                num.append(Num(b.output_grad[name]))
+            sol.add(Step(f"Error reaching {name} (weights before the update)", d("E", name),
+                         E.Add(tuple(E.elide(sym))) if sym else Num(0),
+                         E.Add(tuple(E.elide(num))) if num else Num(0),
+                         value=b.dE_da.get(name, 0.0)))
+            unit_delta_steps(sol, net, p, b, name)
+        if len(shown) < len(layer):
+            sol.add(Note(f"… the other {len(layer) - len(shown)} units are worked the same way "
+                         "(table below)."))
+        sol.add(delta_table(net, p, b, layer, f"Layer {li + 1} deltas"))
+
+
+def _weight_of(net: Network, consumer: str, source: str) -> str | float:
+    u = net.units[consumer]
+    return u.weights[u.sources.index(source)]
+
+
+def delta_table(net: Network, p: Pass, b: Backward, layer: list[str], title: str) -> TableStep:
+    rows = [(n, p.z[n], b.dE_da.get(n, ""), "" if b.fprime.get(n) is None else b.fprime[n],
+             b.delta[n]) for n in layer]
+    if len(rows) > 40:
+        rows = rows[:35] + [("…", "", "", "", "")] + rows[-4:]
+    return TableStep(title, ("unit", "z", "dE/da", "f'(z)", "delta"), tuple(rows))
+
+
+def uses(net: Network, param: str) -> list[tuple[str, str | None]]:
+    """(unit, source) for each use of a parameter; source None for a bias."""
+    out: list[tuple[str, str | None]] = []
+    for u in net.units.values():
+        out += [(u.name, s) for s, w in zip(u.sources, u.weights) if w == param]
+        if u.bias == param:
+            out.append((u.name, None))
+    return out
+
+
+def chain(net: Network, unit: str, loss: L.LossSpec, b: Backward) -> list[str] | None:
+    """The units from ``unit`` to a single output, when that path is the only one."""
+    if b.softmax_ce or loss.name not in L.ELEMENTWISE:
+        return None
+    path = [unit]
+    while path[-1] not in net.outputs:
+        cons = consumers(net, path[-1])
+        if len(cons) != 1:
+            return None
+        path.append(cons[0][0])
+    if len(consumers(net, path[-1])) or net.units[path[-1]].act.softmax:
+        return None
+    return path
+
+
+def gradient_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.LossSpec,
+                   params: dict[str, float], order: list[str]) -> None:
+    sol.add(Heading("Gradients"))
+    n = len(net.outputs)
+    for param in order[:MAX_PARAM_STEPS]:
+        us = uses(net, param)
+        path = chain(net, us[0][0], loss, b) if len(us) == 1 else None
+        if path:
+            sol.add(_chain_step(net, p, b, loss, params, param, us[0][1], path, n))
+        else:
+            sym = [E.Mul((Sym(f"delta_{u}"), Sym(s))) if s else Sym(f"delta_{u}") for u, s in us]
+            num = [E.Mul((Num(b.delta[u]), Num(p.values[s]))) if s else Num(b.delta[u])
+                   for u, s in us]
+            sol.add(Step(f"Gradient of {param}", d("E", param), E.Add(tuple(E.elide(sym))),
+                         E.Add(tuple(E.elide(num))), value=b.grads[param],
+                         key=f"grad_{param}"))
+    if len(order) > MAX_PARAM_STEPS:
+        sol.add(Note(f"… {len(order) - MAX_PARAM_STEPS} more gradients are computed the same "
+                     "way; all are in the table (and in JSON)."))
+
+
+def _chain_step(net: Network, p: Pass, b: Backward, loss: L.LossSpec,
+                params: dict[str, float], param: str, src: str | None, path: list[str],
+                n: int) -> Step:
+    out = path[-1]
+    derivs = [d("E", out)]
+    forms = [dloss_form(loss, Sym(_tname(out, n)), Sym(out), n)]
+    nums: list[E.Expr] = [Num(b.output_grad[out])]
+    for upper, lower in zip(reversed(path), list(reversed(path))[1:] + [None]):
+        u = net.units[upper]
+        derivs.append(d(upper, u.zsym))
+        forms.append(u.act.fn.dexpr(Sym(u.zsym), Sym(upper), u.act.params))
+        nums.append(Num(b.fprime[upper] or 0.0))
+        if lower is not None:
+            w = _weight_of(net, upper, lower)
+            derivs.append(d(u.zsym, lower))
+            forms.append(Sym(w) if isinstance(w, str) else Num(w))
+            nums.append(Num(net.value(w, params)))
+    derivs.append(d(net.units[path[0]].zsym, param))
+    forms.append(Sym(src) if src else Num(1))
+    nums.append(Num(p.values[src]) if src else Num(1))
+    return Step(f"Chain rule for {param}", d("E", param), E.Mul(tuple(derivs)),
+                E.Mul(tuple(E.Bracket("paren", f) if isinstance(f, (E.Add, E.Neg, E.Cases))
+                            else f for f in forms)), value=b.grads[param],
+                more=(E.Mul(tuple(nums)),), key=f"grad_{param}")
