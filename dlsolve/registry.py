@@ -17,6 +17,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "loss": ("dlsolve.spec.loss:parse", "dlsolve.solvers.loss:solve"),
     "forward": ("dlsolve.spec.network:parse", "dlsolve.solvers.forward:solve"),
     "backprop": ("dlsolve.spec.network:parse_backprop", "dlsolve.solvers.backprop:solve"),
+    "conv": ("dlsolve.spec.conv:parse", "dlsolve.solvers.conv:solve"),
+    "pool": ("dlsolve.spec.conv:parse_pool", "dlsolve.solvers.pool:solve"),
+    "params": ("dlsolve.spec.params:parse", "dlsolve.solvers.params:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

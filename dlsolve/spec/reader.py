@@ -115,11 +115,13 @@ class Reader:
         return self.convert(key, self.data[key], conv)
 
     def convert(self, key: Any, value: Any, conv: Conv) -> Any:
+        """Convert ``value`` found at ``key`` (a key, or a tuple path for list items)."""
+        path = key if isinstance(key, tuple) else (key,)
         try:
             return conv(value)
         except Bad as e:
             got = value if e.got is MISSING else e.got
-            self.expected((key,) + e.sub, e.expected, got)
+            self.expected(path + e.sub, e.expected, got)
             return BAD
 
     def child(self, key: Any) -> Reader:

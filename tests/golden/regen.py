@@ -15,6 +15,8 @@ CASES = {  # golden name -> problem spec
     "forward-seed000": "seed000-q4a-relu-network.yaml",
     "loss-seed003-cce": "seed003-cce.yaml",
     "backprop-seed002": "seed002-backprop-chain.yaml",
+    "conv-seed004": "seed004-q4-convolution.yaml",
+    "params-seed001": "seed001-q2-params.yaml",
 }
 FORMATS = {"txt": "text", "md": "markdown", "tex": "latex", "json": "json", "rich": "rich"}
 
