@@ -14,7 +14,7 @@ import click
 
 from dlsolve import __version__
 from dlsolve.clitools import CONTEXT
-from dlsolve.commands import basic, cnn, keys, network
+from dlsolve.commands import basic, cnn, keys, learning, network
 from dlsolve.errors import DlsolveError
 
 
@@ -68,7 +68,8 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     ctx.meta["dlsolve.traceback"] = traceback
 
 
-for command in basic.COMMANDS + network.COMMANDS + cnn.COMMANDS + keys.COMMANDS:
+for command in (basic.COMMANDS + network.COMMANDS + cnn.COMMANDS + learning.COMMANDS +
+                keys.COMMANDS):
     cli.add_command(command)
 
 

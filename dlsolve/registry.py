@@ -20,6 +20,10 @@ KINDS: dict[str, tuple[str, str]] = {
     "conv": ("dlsolve.spec.conv:parse", "dlsolve.solvers.conv:solve"),
     "pool": ("dlsolve.spec.conv:parse_pool", "dlsolve.solvers.pool:solve"),
     "params": ("dlsolve.spec.params:parse", "dlsolve.solvers.params:solve"),
+    "perceptron": ("dlsolve.spec.perceptron:parse", "dlsolve.solvers.perceptron:solve"),
+    "gd": ("dlsolve.spec.gd:parse", "dlsolve.solvers.gd:solve"),
+    "optimize": ("dlsolve.spec.optimize:parse", "dlsolve.solvers.optimize:solve"),
+    "prove": ("dlsolve.spec.prove:parse", "dlsolve.spec.prove:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

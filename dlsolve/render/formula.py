@@ -179,6 +179,9 @@ def text_name(name: str) -> str:
     """
     primes = len(name) - len(name.rstrip("'"))
     head, sep, tail = name.rstrip("'").partition("_")
+    m = _LETTERS_DIGITS.fullmatch(head)
+    if m and m.group(1) in GREEK:
+        head = GREEK[m.group(1)] + m.group(2)
     return GREEK.get(head, head) + sep + tail + "'" * primes
 
 

@@ -254,11 +254,11 @@ def choice(*options: str, aliases: dict[str, str] | None = None) -> Conv:
     @expects(text)
     def conv(v: Any) -> str:
         if isinstance(v, str):
-            key = v.strip().lower().replace("-", "_") if v.strip().lower() not in options \
-                else v.strip().lower()
-            key = aliases.get(key, key)
+            key = v.strip().lower()
+            key = aliases.get(key, aliases.get(key.replace("-", "_"), key)).lower()
             for opt in options:
-                if opt.lower() == key or opt.lower().replace("-", "_") == key:
+                if opt.lower() in (key, key.replace("_", "-")) or \
+                        opt.lower().replace("-", "_") == key:
                     return opt
         raise Bad(text)
 
