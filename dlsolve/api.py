@@ -53,12 +53,22 @@ def parse(doc: Document, kind: str) -> Any:
     return spec
 
 
-def solve_document(doc: Document, command: str | None = None) -> Solution:
-    """Parse and solve a Document (the CLI's path)."""
+def parse_document(doc: Document, command: str | None = None) -> tuple[str, Any]:
+    """The problem kind and its checked spec object."""
     kind = kind_of(doc, command)
     if command in ("forward", "backprop") and kind != command:
         kind = command
-    spec = parse(doc, kind)
+    return kind, parse(doc, kind)
+
+
+def solve_document(doc: Document, command: str | None = None) -> Solution:
+    """Parse and solve a Document (the CLI's path)."""
+    kind, spec = parse_document(doc, command)
+    return solve_parsed(doc, kind, spec)
+
+
+def solve_parsed(doc: Document, kind: str, spec: Any) -> Solution:
+    """Solve a parsed spec; the title and statement come from the document."""
     solution = registry.solver(kind)(spec)
     data = doc.data
     if isinstance(data.get("title"), str):

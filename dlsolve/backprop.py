@@ -248,3 +248,19 @@ def _near_kink(net: Network, p: Pass, loss: L.LossSpec, targets: list[float],
                 L.clip(loss, oi) != oi for oi in o):
             return True
     return False
+
+
+def sequential_update(net: Network, loss: L.LossSpec, targets: list[float], lr: float,
+                      which: set[str]) -> dict[str, float]:
+    """The common slip: update the last layer first, then backpropagate through the *new*
+    weights to update the layer before (a correct update uses the old weights throughout)."""
+    params, role = dict(net.params), roles(net)
+    p = forward(net, params)
+    for layer in reversed(net.layers):
+        b = backward(net, p, loss, targets, params)
+        mine = {w for name in layer for w in [*net.units[name].weights, net.units[name].bias]
+                if isinstance(w, str)}
+        for k in mine:
+            if role.get(k) in which:
+                params[k] = params[k] - lr * b.grads[k]
+    return params

@@ -73,6 +73,7 @@ class Document:
     root: Any = None
     labels: dict[str, str] = field(default_factory=dict)
     is_file: bool = False
+    texts: dict[Path_, str] = field(default_factory=dict)  # numbers as written (keep_text)
 
     def _node(self, path: Path_, key_mark: bool = False) -> Any:
         node, found = self.root, self.root
@@ -119,8 +120,11 @@ def from_flags(values: dict[str, Any], labels: dict[str, str], source: str) -> D
     return doc
 
 
-def load_file(path: str | Path) -> Document:
-    """Read and parse a YAML spec file; every failure is a SpecError naming the file."""
+def load_file(path: str | Path, keep_text: bool = False) -> Document:
+    """Read and parse a YAML spec file; every failure is a SpecError naming the file.
+
+    ``keep_text`` records how each number was written (for digits-aware answer checking).
+    """
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")
@@ -130,12 +134,12 @@ def load_file(path: str | Path) -> Document:
         raise SpecError([Issue(str(path), "", "is a directory, expected a YAML file")]) from None
     except (OSError, UnicodeDecodeError) as e:
         raise SpecError([Issue(str(path), "", f"cannot read: {e}")]) from None
-    doc = load_text(text, str(path))
+    doc = load_text(text, str(path), keep_text)
     doc.is_file = True
     return doc
 
 
-def load_text(text: str, source: str = "<spec>") -> Document:
+def load_text(text: str, source: str = "<spec>", keep_text: bool = False) -> Document:
     """Parse YAML text into a Document."""
     try:
         node = yaml.compose(text, Loader=_FastLoader)
@@ -145,7 +149,7 @@ def load_text(text: str, source: str = "<spec>") -> Document:
         raise SpecError([Issue(source, "", "the file is empty; expected a mapping with kind:")])
     doc = Document(None, source, node)
     issues: list[Issue] = []
-    doc.data = _Builder(doc, issues).build(node, ())
+    doc.data = _Builder(doc, issues, keep_text).build(node, ())
     if issues:
         raise SpecError(issues)
     return doc
@@ -171,10 +175,13 @@ class _Builder:
 
     FLOAT, INT = "tag:yaml.org,2002:float", "tag:yaml.org,2002:int"
 
-    def __init__(self, doc: Document, issues: list[Issue]):
+    def __init__(self, doc: Document, issues: list[Issue], keep_text: bool = False):
         self.doc, self.issues, self.ctor = doc, issues, _SafeLoader("")
+        self.keep_text = keep_text
 
     def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
+        if self.keep_text and node.tag in (self.FLOAT, self.INT):
+            self.doc.texts[path] = node.value
         try:
             if node.tag == self.FLOAT and "_" not in node.value and node.value[-1:].isdigit():
                 return float(node.value)
