@@ -77,7 +77,16 @@ class MatrixStep:
     highlight: tuple[tuple[int, int], ...] = ()
 
 
-StepLike = Heading | Note | Step | TableStep | MatrixStep
+@dataclass(frozen=True)
+class Figure:
+    """A network drawn as a graph: nodes by layer, edges labelled with their weights."""
+
+    title: str
+    nodes: tuple[tuple[str, int], ...]        # (name, layer: 0 for inputs)
+    edges: tuple[tuple[str, str, str], ...]   # (from, to, label)
+
+
+StepLike = Heading | Note | Step | TableStep | MatrixStep | Figure
 
 
 def plain(value: Any) -> Any:

@@ -102,3 +102,19 @@ def test_python_api():
     sol = dlsolve.solve({"kind": "convshape", "input": [32, 32, 3], "filters": 8, "kernel": 3},
                         padding=1)
     assert sol.results["output_shape"] == [32, 32, 8]
+
+
+def test_markdown_exam_key_is_well_formed():
+    res = run(["solve", PROBLEMS, "--format", "markdown"])
+    assert res.exit_code == 0
+    text = res.stdout
+    n = len(list(PROBLEMS.glob("*.yaml")))
+    assert [line for line in text.splitlines() if line.startswith("## Problem ")][-1] \
+        .startswith(f"## Problem {n}.")
+    assert text.count("$$") % 2 == 0
+    assert text.count("```mermaid") == text.count("```") // 2
+    for block in text.split("\n\n"):
+        rows = [r for r in block.splitlines() if r.startswith("|")]
+        if rows:  # every row of a table has the header's number of cells
+            cells = {len(r.replace("\\|", "").split("|")) for r in rows}
+            assert len(cells) == 1, block

@@ -50,6 +50,9 @@ class Renderer:
             return E.Num(value.item() if hasattr(value, "item") else value)
         if isinstance(value, str):
             return E.Text(value)
+        if isinstance(value, dict):
+            return E.Seq(tuple(E.Relation(E.Text(str(k)), "=", self.value_expr(v))
+                               for k, v in value.items()), "{}", ";")
         if isinstance(value, (list, tuple)):
             if value and all(isinstance(r, (list, tuple)) for r in value) and _is_matrix(value):
                 return E.Matrix(tuple(tuple(self.value_expr(c) for c in r) for r in value))
@@ -78,6 +81,14 @@ class Renderer:
             if not parts or text != parts[-1]:
                 parts.append(text)
         return parts, rel
+
+    def grid_expr(self, grid: Any, highlight: tuple[tuple[int, int], ...] = ()) -> E.Expr:
+        """A matrix as a formula node, highlighted cells boxed."""
+        rows = []
+        for r, row in enumerate(grid):
+            rows.append(tuple(E.Bracket("box", self.value_expr(c)) if (r, j) in highlight
+                              else self.value_expr(c) for j, c in enumerate(row)))
+        return E.Matrix(tuple(rows))
 
     def cell(self, value: Any) -> str:
         """A table cell as text (formula nodes printed with this renderer's printer)."""

@@ -138,7 +138,7 @@ class TextPrinter(Printer):
     def _print_Bracket(self, node: E.Bracket) -> str:
         inner = self(node.arg)
         left, right = {"floor": ("⌊", "⌋"), "ceil": ("⌈", "⌉"), "abs": ("|", "|"),
-                       "sqrt": ("√(", ")"), "paren": ("(", ")")}[node.kind]
+                       "sqrt": ("√(", ")"), "paren": ("(", ")"), "box": ("[", "]")}[node.kind]
         return left + inner + right
 
     def _print_Seq(self, node: E.Seq) -> str:
@@ -229,6 +229,8 @@ class LatexPrinter(Printer):
         inner = self(node.arg)
         if node.kind == "sqrt":
             return rf"\sqrt{{{inner}}}"
+        if node.kind == "box":
+            return rf"\boxed{{{inner}}}"
         left, right = {"floor": (r"\lfloor", r"\rfloor"), "ceil": (r"\lceil", r"\rceil"),
                        "abs": ("|", "|"), "paren": ("(", ")")}[node.kind]
         return rf"\left{left} {inner} \right{right}"
@@ -238,7 +240,7 @@ class LatexPrinter(Printer):
         body = sep.join(self(i) for i in node.items)
         if not node.brackets:
             return body
-        left, right = node.brackets
+        left, right = (b.replace("{", r"\{").replace("}", r"\}") for b in node.brackets)
         return rf"\left{left}{body}\right{right}"
 
     def _print_Deriv(self, node: E.Deriv) -> str:

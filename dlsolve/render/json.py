@@ -10,7 +10,7 @@ from dlsolve import __version__
 from dlsolve.expr import Expr
 from dlsolve.render.base import Renderer
 from dlsolve.render.formula import TextPrinter
-from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 
 class JsonRenderer(Renderer):
@@ -58,6 +58,11 @@ class JsonRenderer(Renderer):
         rows = [[self.p(c) if isinstance(c, Expr) else c for c in row] for row in step.rows]
         return {"type": "table", "title": step.title, "key": step.key,
                 "columns": list(step.columns), "rows": rows, "note": step.note}
+
+    def render_Figure(self, step: Figure) -> dict[str, Any]:
+        return {"type": "figure", "title": step.title,
+                "nodes": [{"name": n, "layer": k} for n, k in step.nodes],
+                "edges": [{"from": a, "to": b, "label": lab} for a, b, lab in step.edges]}
 
     def render_MatrixStep(self, step: MatrixStep) -> dict[str, Any]:
         return {"type": "matrix", "title": step.title, "key": step.key,

@@ -7,13 +7,13 @@ are ``align*`` chains as exam keys write them: one form per line, ``=`` aligned.
 from __future__ import annotations
 
 from dlsolve.render.base import Renderer, answer_items
+from dlsolve.expr import Sym
 from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
 from dlsolve.render.text import matrices
-from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[T1]{fontenc}
-\usepackage{amsmath,amssymb}
+\usepackage{amsmath,amssymb,graphicx}
 \setcounter{MaxMatrixCols}{40}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{4pt}
@@ -31,7 +31,10 @@ class LatexRenderer(Renderer):
         body = "\n\n".join(self.solution(s) for s in solutions)
         if not self.settings.get("standalone", True):
             return body + "\n"
-        return PREAMBLE + body + "\n\\end{document}\n"
+        figures = any(isinstance(st, Figure) for s in solutions for st in s.steps)
+        preamble = PREAMBLE.replace("\\begin{document}", "\\usepackage{tikz}\n\\begin{document}") \
+            if figures else PREAMBLE
+        return preamble + body + "\n\\end{document}\n"
 
     def solution(self, sol: Solution) -> str:
         parts = [rf"\section*{{{latex_escape(sol.title)}}}"]
@@ -88,8 +91,9 @@ class LatexRenderer(Renderer):
         head = " & ".join(latex_escape(c) for c in step.columns) + r" \\ \hline"
         body = "\n".join(" & ".join(self.tex_cell(c) for c in row) + r" \\" for row in step.rows)
         out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
-        out.append("\\begin{center}\n\\begin{tabular}{" + spec + "}\n\\hline\n" + head + "\n" +
-                   body + "\n\\hline\n\\end{tabular}\n\\end{center}")
+        out.append("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else"
+                   "\\width\\fi}{!}{\\begin{tabular}{" + spec + "}\n\\hline\n" + head + "\n" +
+                   body + "\n\\hline\n\\end{tabular}}\n\\end{center}")
         if step.note:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")
         return "\n".join(out)
@@ -106,8 +110,30 @@ class LatexRenderer(Renderer):
         name = self.p(step.name) if step.name is not None else ""
         for k, grid in enumerate(grids):
             label = name + (f"^{{({k})}}" if len(grids) > 1 else "")
-            body = self.p(self.value_expr(grid))
+            body = self.p(self.grid_expr(grid, step.highlight if k == 0 else ()))
             out.append(f"\\[\n{label + ' = ' if label else ''}{body}\n\\]")
         if step.note:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")
         return "\n".join(out)
+
+    def render_Figure(self, step: Figure) -> str:
+        """A TikZ picture: layers left to right, weights written on the edges."""
+        by_layer: dict[int, list[str]] = {}
+        for name, layer in step.nodes:
+            by_layer.setdefault(layer, []).append(name)
+        lines = [r"\begin{center}", r"\begin{tikzpicture}[x=3.2cm, y=1.4cm, "
+                 r"unit/.style={circle, draw, minimum size=8mm, inner sep=1pt}]"]
+        ids = {}
+        for layer, names in by_layer.items():
+            for i, name in enumerate(names):
+                ids[name] = f"n{len(ids)}"
+                y = (len(names) - 1) / 2 - i
+                lines.append(rf"\node[unit] ({ids[name]}) at ({layer},{y:g}) "
+                             rf"{{${self.p(Sym(name))}$}};")
+        for a, b, label in step.edges:
+            text = rf"node[midway, above, sloped, font=\scriptsize] {{{latex_escape(label)}}}" \
+                if label else ""
+            lines.append(rf"\draw[->] ({ids[a]}) -- {text} ({ids[b]});")
+        lines += [r"\end{tikzpicture}", r"\end{center}"]
+        head = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
+        return "\n".join(head + lines)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dlsolve.render.base import Renderer, answer_items
-from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter
+from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
 from dlsolve.render.text import matrices
-from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 
 class MarkdownRenderer(Renderer):
@@ -35,9 +35,10 @@ class MarkdownRenderer(Renderer):
         return "\n\n".join(parts)
 
     def answers(self, sol: Solution) -> str:
-        rows = [f"| {md_escape(n)} | ${self.p(self.value_expr(v))}$ |"
+        rows = [rf"\text{{{latex_escape(n)}}} &= {self.p(self.value_expr(v))}"
                 for n, v in answer_items(sol)]
-        return "**Answer**\n\n| result | value |\n|---|---|\n" + "\n".join(rows)
+        body = " \\\\\n".join(rows)
+        return "**Answer**\n\n$$\n\\boxed{\\begin{aligned}\n" + body + "\n\\end{aligned}}\n$$"
 
     def render_Heading(self, step: Heading) -> str:
         return f"### {md_escape(step.title)}"
@@ -81,11 +82,29 @@ class MarkdownRenderer(Renderer):
         name = self.p(step.name) if step.name is not None else ""
         for k, grid in enumerate(grids):
             label = name + (f"^{{({k})}}" if len(grids) > 1 else "")
-            body = self.p(self.value_expr(grid))
+            body = self.p(self.grid_expr(grid, step.highlight if k == 0 else ()))
             out.append(f"$$\n{label + ' = ' if label else ''}{body}\n$$")
         if step.note:
             out.append(f"*{md_escape(step.note)}*")
         return "\n\n".join(out)
+
+    def render_Figure(self, step: Figure) -> str:
+        """A Mermaid graph (GitHub renders it): inputs on the left, edges labelled."""
+        lines = ["```mermaid", "graph LR"]
+        for name, layer in step.nodes:
+            shape = f'{_mid(name)}(["{name}"])' if layer == 0 else f'{_mid(name)}(("{name}"))'
+            lines.append("  " + shape)
+        for a, b, label in step.edges:
+            arrow = f' -- "{label}" --> ' if label else " --> "
+            lines.append(f"  {_mid(a)}{arrow}{_mid(b)}")
+        lines.append("```")
+        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        return "\n\n".join(out + ["\n".join(lines)])
+
+
+def _mid(name: str) -> str:
+    """A Mermaid-safe node id."""
+    return "n_" + "".join(c if c.isalnum() else "_" for c in name)
 
 
 def md_escape(text: str) -> str:

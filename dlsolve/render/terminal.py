@@ -15,7 +15,7 @@ from rich.text import Text
 from dlsolve.render.base import Renderer, answer_items
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
 from dlsolve.render.text import matrices
-from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 
 class RichRenderer(Renderer):
@@ -96,6 +96,16 @@ class RichRenderer(Renderer):
             table.add_column(col, justify="right")
         for row in step.rows:
             table.add_row(*(self.cell(c) for c in row))
+        return table
+
+    def render_Figure(self, step: Figure) -> Table:
+        table = Table(title=step.title or None, title_justify="left", box=box.SIMPLE_HEAD,
+                      title_style="bold")
+        for col in ("unit", "fed by (weight)"):
+            table.add_column(col)
+        for target in dict.fromkeys(t for _, t, _ in step.edges):
+            ins = [f"{a} ({lab})" if lab else a for a, t, lab in step.edges if t == target]
+            table.add_row(target, ", ".join(ins))
         return table
 
     def render_MatrixStep(self, step: MatrixStep) -> Group:

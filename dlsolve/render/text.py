@@ -6,7 +6,7 @@ from typing import Any
 
 from dlsolve.render.base import Renderer, answer_items
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
-from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 INDENT = "  "
 
@@ -82,6 +82,13 @@ class TextRenderer(Renderer):
             lines += [INDENT * 2 + row for row in self.grid(grid, step.highlight)]
         if step.note:
             lines.append(INDENT + "note: " + step.note)
+        return "\n".join(lines)
+
+    def render_Figure(self, step: Figure) -> str:
+        lines = [step.title] if step.title else []
+        for target in dict.fromkeys(t for _, t, _ in step.edges):
+            ins = [f"{a} ({label})" if label else a for a, t, label in step.edges if t == target]
+            lines.append(f"{INDENT}{target} <- " + ", ".join(ins))
         return "\n".join(lines)
 
     def grid(self, rows: list[list[Any]], highlight: tuple[tuple[int, int], ...] = ()) -> list[str]:

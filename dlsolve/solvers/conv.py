@@ -90,6 +90,10 @@ def _window_terms(xp: np.ndarray, kf: np.ndarray, g, i: int, j: int) -> list[E.E
 def cells(sol: Solution, spec: ConvProblem, kf: np.ndarray, y: np.ndarray) -> None:
     g, xp = spec.g, pad(spec.x, spec.g)
     total = y.size
+    kh, kw = kf.shape[-2:]
+    window = tuple((int(r), int(c)) for r in g.rows(0, kh) for c in g.cols(0, kw))
+    sol.add(MatrixStep("The window of y[0,0] (boxed)", Sym("X_p" if any(g.pad) else "X"),
+                       _input_layout(xp, spec.channels), highlight=window))
     for o in range(y.shape[0]):
         sol.add(Heading(f"Output cells, filter {o + 1}" if y.shape[0] > 1 else "Output cells"))
         shown = 0

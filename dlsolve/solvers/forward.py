@@ -13,11 +13,13 @@ from dlsolve.losses import LossSpec
 from dlsolve.network import Network, Pass, forward
 from dlsolve.solvers.loss import loss_steps
 from dlsolve.spec.network import NetworkProblem
-from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.render.numbers import fmt_number
+from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 MAX_TERMS = 8       # terms of a weighted sum shown before eliding
 MAX_UNITS = 16      # units of a layer worked in full before eliding
 TABLE_ROWS = 40
+MAX_EDGES = 40     # networks drawn as a figure
 
 
 def solve(spec: NetworkProblem) -> Solution:
@@ -40,7 +42,26 @@ def describe(net: Network) -> str:
     return f"{sizes} network ({acts})"
 
 
+def figure(net: Network, params: dict[str, float] | None = None) -> Figure | None:
+    """The network drawn with its weights on the edges (small networks only)."""
+    edges = [(s, u.name, _edge_label(net, w, params)) for layer in net.layers
+             for u in (net.units[n] for n in layer) for s, w in zip(u.sources, u.weights)]
+    if len(edges) > MAX_EDGES:
+        return None
+    nodes = [(i, 0) for i in net.inputs] + [(n, li + 1) for li, layer in enumerate(net.layers)
+                                            for n in layer]
+    return Figure("The network (weights on the edges)", tuple(nodes), tuple(edges))
+
+
+def _edge_label(net: Network, w: str | float, params: dict[str, float] | None) -> str:
+    value = fmt_number(net.value(w, params), 4)
+    return f"{w} = {value}" if isinstance(w, str) and net.form == "named" else value
+
+
 def intro(sol: Solution, net: Network) -> None:
+    fig = figure(net)
+    if fig is not None:
+        sol.add(fig)
     if net.form == "matrix":
         sol.add(Note("Weights: W[j][i] is the weight from input i to unit j, so z = W·x + b "
                      "(wL_ji names layer L's weight into unit j from input i)."))
