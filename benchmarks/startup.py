@@ -76,6 +76,31 @@ def main() -> None:
     big = big_network(tmp / "mlp-784-128-10.yaml", [784, 128, 10])
     EXTRA["dlsolve forward 784-128-10 (matrices) --format json"] = (
         DL + ["forward", str(big), "--format", "json"], 1000)
+    conv = tmp / "conv-28.yaml"
+    conv.write_text("kind: conv\ninput: " + str([[(i * 7 + j * 3) % 10 for j in range(28)]
+                                                for i in range(28)]) +
+                    "\nkernel: [[1, 0, -1], [2, 0, -2], [1, 0, -1]]\ngrad_output: ones\n")
+    EXTRA["dlsolve conv 28x28 * 3x3 forward+backward --format json"] = (
+        DL + ["conv", str(conv), "--format", "json"], 400)
+    vgg = ["--input", "224x224x3"]
+    for filters, n in ((64, 2), (128, 2), (256, 3), (512, 3), (512, 3)):
+        vgg += ["--conv", f"{filters}:3:1:same"] * n + ["--pool", "2"]
+    EXTRA["dlsolve params VGG16 --format json"] = (
+        DL + ["params", *vgg, "--flatten", "--dense", "4096,4096,1000", "--format", "json"], 300)
+    EXTRA["dlsolve gd seed003 (100 steps) --format json"] = (
+        DL + ["gd", str(PROBLEMS / "seed003-gd-saddle.yaml"), "--format", "json"], 900)
+    EXTRA["dlsolve optimize seed003-adam (gradient list) --format json"] = (
+        DL + ["optimize", str(PROBLEMS / "seed003-adam.yaml"), "--format", "json"], 250)
+    answers = tmp / "answers.yaml"
+    answers.write_text("outputs: [0, -1.5]\nloss: 1.25\n")
+    EXTRA["dlsolve check seed000 answers"] = (
+        DL + ["check", str(PROBLEMS / "seed000-q4a-relu-network.yaml"), str(answers),
+              "--format", "json"], 300)
+    EXTRA["dlsolve solve problems/ --format markdown"] = (
+        DL + ["solve", str(PROBLEMS), "--format", "markdown"], 3000)
+    EXTRA["dlsolve generate all --count 1000 (with keys)"] = (
+        DL + ["generate", "all", "--seed", "1", "--count", "1000", "-o", str(tmp / "gen")],
+        20000)
     bp = big_network(tmp / "mlp-784-32-10.yaml", [784, 32, 10], backprop=True)
     EXTRA["dlsolve backprop 784-32-10, one epoch --format json"] = (
         DL + ["backprop", str(bp), "--format", "json"], 1500)

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 from dlsolve.activations import sigmoid
+from dlsolve.names import LOSSES
 
 TITLES = {
     "mse": "mean squared error, (1/n) Σ (t - o)² (Keras/PyTorch MSE)",
@@ -32,7 +33,8 @@ TITLES = {
     "sparse_cce": "sparse categorical cross-entropy, -ln p_t (t a class index)",
     "hinge": "hinge loss, (1/n) Σ max(0, 1 - t·o), labels ±1",
 }
-NAMES = tuple(TITLES)
+NAMES = LOSSES
+assert tuple(TITLES) == NAMES
 ALIASES = {"mean_squared_error": "mse", "l2": "mse", "sum_squared_error": "sse",
            "binary_crossentropy": "bce", "binary_cross_entropy": "bce", "log_loss": "bce",
            "categorical_crossentropy": "cce", "cross_entropy": "cce", "ce": "cce",

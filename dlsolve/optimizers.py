@@ -19,7 +19,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-NAMES = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw")
+from dlsolve.names import OPTIMIZERS
+
+NAMES = OPTIMIZERS
 _SGD = {"lr": 0.001, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0,
         "momentum_form": "pytorch"}
 DEFAULTS: dict[str, dict[str, Any]] = {

@@ -114,4 +114,41 @@ def check(ctx: click.Context, spec: str, answers: str, rtol: float, atol: float,
         ctx.exit(int(ExitStatus.WRONG_ANSWER))
 
 
-COMMANDS = [solve, check]
+
+@click.command(context_settings=CONTEXT)
+@click.argument("kind", type=click.Choice(["convshape", "softmax", "activation", "forward",
+                                           "backprop", "loss", "conv", "pool", "params",
+                                           "perceptron", "gd", "optimize", "all"]))
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--count", type=click.IntRange(1, 100000), default=10, show_default=True)
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
+              help="Folder for the specs and their keys (created if needed).")
+@click.option("--key-format", type=click.Choice(["markdown", "latex", "json", "text"]),
+              default="markdown", show_default=True)
+def generate(kind: str, seed: int, count: int, out_dir: str, key_format: str) -> None:
+    """Randomised variants of a problem type, each a spec plus its answer key.
+
+    \b
+      dlsolve generate forward --seed 7 --count 20 -o variants/
+      dlsolve generate all --seed 1 --count 24 -o quiz/
+    """
+    import yaml
+
+    from dlsolve.api import solve as solve_spec
+    from dlsolve.clitools import write_atomic
+    from dlsolve.generate import variants
+    from dlsolve.render import render
+
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    ext = {"markdown": "md", "latex": "tex", "json": "json", "text": "txt"}[key_format]
+    n = 0
+    for stem, spec in variants(kind, seed, count):
+        text = yaml.safe_dump(spec, sort_keys=False, default_flow_style=None, width=100)
+        write_atomic(str(folder / f"{stem}.yaml"), text)
+        write_atomic(str(folder / f"{stem}.key.{ext}"), render(solve_spec(dict(spec)), key_format))
+        n += 1
+    click.echo(f"{n} variant(s) of {kind} (seed {seed}) written to {folder}/", err=True)
+
+
+COMMANDS = [solve, check, generate]

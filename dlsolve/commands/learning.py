@@ -9,7 +9,7 @@ import click
 
 from dlsolve.clitools import CONTEXT, Numbers, flags_doc, out_settings, output_options, \
     solve_and_emit
-from dlsolve.optimizers import NAMES as OPTIMIZERS
+from dlsolve.names import OPTIMIZERS
 
 
 @click.command(context_settings=CONTEXT)

@@ -8,7 +8,7 @@ import click
 
 from dlsolve.clitools import CONTEXT, Numbers, flags_doc, out_settings, output_options, \
     solve_and_emit
-from dlsolve.losses import NAMES
+from dlsolve.names import LOSSES as NAMES
 
 
 @click.command(context_settings=CONTEXT)

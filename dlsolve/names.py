@@ -1,0 +1,7 @@
+"""Names the command line offers as choices, kept here so ``--help`` imports nothing heavy.
+
+The modules that implement them (losses, optimizers) take their names from here too.
+"""
+
+LOSSES = ("mse", "half_mse", "sse", "half_sse", "mae", "bce", "cce", "sparse_cce", "hinge")
+OPTIMIZERS = ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw")
