@@ -44,10 +44,10 @@ def describe(net: Network) -> str:
 
 def figure(net: Network, params: dict[str, float] | None = None) -> Figure | None:
     """The network drawn with its weights on the edges (small networks only)."""
+    if sum(len(u.sources) for u in net.units.values()) > MAX_EDGES:
+        return None
     edges = [(s, u.name, _edge_label(net, w, params)) for layer in net.layers
              for u in (net.units[n] for n in layer) for s, w in zip(u.sources, u.weights)]
-    if len(edges) > MAX_EDGES:
-        return None
     nodes = [(i, 0) for i in net.inputs] + [(n, li + 1) for li, layer in enumerate(net.layers)
                                             for n in layer]
     return Figure("The network (weights on the edges)", tuple(nodes), tuple(edges))

@@ -276,6 +276,9 @@ def vector(elem: Conv = number, length: int | None = None, min_len: int = 1,
     def conv(v: Any) -> list[Any]:
         if not isinstance(v, list):
             raise Bad(noun)
+        if elem is number and length is None and len(v) >= min_len and \
+                all(type(x) in (int, float) for x in v) and all(map(math.isfinite, v)):
+            return v  # the common case, without a call per element
         if length is not None and len(v) != length:
             raise Bad(noun, got=Said(f"{len(v)} values"))
         if len(v) < min_len:
