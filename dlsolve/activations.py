@@ -14,64 +14,26 @@ from dataclasses import dataclass, field
 
 from dlsolve import expr as E
 from dlsolve.expr import Cases, Expr, Num, Relation, Sym, call, exp
+from dlsolve.mathfns import (
+    GELU_K,
+    gelu_tanh_d,
+    mish_d,
+    phi,
+    safe_exp,
+    sigmoid,
+    sinc,
+    sinc_d,
+    softplus,
+    softplus_beta,
+)
 
 Params = dict[str, float]
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
-GELU_K = math.sqrt(2.0 / math.pi)
-MAX_EXP = 709.78
-
-
-def safe_exp(x: float) -> float:
-    """e^x, inf instead of OverflowError."""
-    return math.inf if x > MAX_EXP else math.exp(x)
-
-
-def sigmoid(x: float) -> float:
-    """1/(1 + e^-x), stable for large |x|."""
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    ex = math.exp(x)
-    return ex / (1.0 + ex)
-
-
-def softplus(x: float) -> float:
-    """ln(1 + e^x), stable: max(x, 0) + ln(1 + e^-|x|)."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def _phi(x: float) -> float:
-    return math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
-
-
-def _gelu_tanh_d(x: float) -> float:
-    u = GELU_K * (x + 0.044715 * x**3)
-    t = math.tanh(u)
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * x * x)
-
-
-def _mish_d(x: float) -> float:
-    t = math.tanh(softplus(x))
-    return t + x * (1 - t * t) * sigmoid(x)
 
 
 def _u(x: Expr) -> Expr:
     return E.Bracket("sqrt", Num(2) / Sym("pi")) * (x + Num(0.044715) * x ** Num(3))
-
-
-def _sinc(x: float) -> float:
-    return 1.0 if x == 0 else math.sin(math.pi * x) / (math.pi * x)
-
-
-def _sinc_d(x: float) -> float:
-    if x == 0:
-        return 0.0
-    px = math.pi * x
-    return (math.cos(px) * px - math.sin(px)) / (math.pi * x * x)
-
-
-def _softplus_beta(x: float, b: float) -> float:
-    return x if b * x > 20 else softplus(b * x) / b
 
 
 @dataclass(frozen=True)
@@ -227,7 +189,7 @@ _add(Activation(
     dbranch=lambda x, y, p: Num(1) if x > 0 else exp(Num(x) / Num(p["alpha"]))))
 _add(Activation(
     "gelu", "GELU", lambda x, p: 0.5 * x * (1 + math.erf(x / math.sqrt(2))),
-    lambda x, p: 0.5 * (1 + math.erf(x / math.sqrt(2))) + x * _phi(x),
+    lambda x, p: 0.5 * (1 + math.erf(x / math.sqrt(2))) + x * phi(x),
     lambda x, p: x * call("Phi", x),
     lambda x, y, p: call("Phi", x) + x * call("phi", x), lambda p: "[-0.17, ∞)",
     branch=lambda x, p: Num(0.5) * Num(x) * (Num(1) + call("erf", Num(x) / E.Bracket(
@@ -236,13 +198,13 @@ _add(Activation(
 _add(Activation(
     "gelu_tanh", "GELU (tanh)",
     lambda x, p: 0.5 * x * (1 + math.tanh(GELU_K * (x + 0.044715 * x**3))),
-    lambda x, p: _gelu_tanh_d(x),
+    lambda x, p: gelu_tanh_d(x),
     lambda x, p: Num(0.5) * x * (Num(1) + call("tanh", E.Bracket("sqrt", Num(2) / Sym("pi"))
                                                * (x + Num(0.044715) * x ** Num(3)))),
     lambda x, y, p: Num(0.5) * (Num(1) + call("tanh", _u(x))) + Num(0.5) * x * call(
         "sech", _u(x)) ** Num(2) * E.Bracket("sqrt", Num(2) / Sym("pi")) * (
         Num(1) + Num(0.134145) * x ** Num(2)), lambda p: "[-0.17, ∞)",
-    dbranch=lambda x, y, p: Num(_gelu_tanh_d(x))))
+    dbranch=lambda x, y, p: Num(gelu_tanh_d(x))))
 _add(Activation(
     "silu", "SiLU", lambda x, p: x * sigmoid(p["beta"] * x),
     lambda x, p: sigmoid(p["beta"] * x) * (1 + p["beta"] * x * (1 - sigmoid(p["beta"] * x))),
@@ -256,12 +218,12 @@ _add(Activation(
         Num(1) - call("sigma", Num(p["beta"] * x))))))
 REGISTRY["swish"] = REGISTRY["silu"]
 _add(Activation(
-    "mish", "Mish", lambda x, p: x * math.tanh(softplus(x)), lambda x, p: _mish_d(x),
+    "mish", "Mish", lambda x, p: x * math.tanh(softplus(x)), lambda x, p: mish_d(x),
     lambda x, p: x * call("tanh", call("ln", Num(1) + exp(x))),
     lambda x, y, p: call("tanh", call("softplus", x)) + x * call("sech", call("softplus", x))
     ** Num(2) * call("sigma", x), lambda p: "[-0.3088, ∞)"))
 _add(Activation(
-    "softplus", "softplus", lambda x, p: _softplus_beta(x, p["beta"]),
+    "softplus", "softplus", lambda x, p: softplus_beta(x, p["beta"]),
     lambda x, p: 1.0 if p["beta"] * x > 20 else sigmoid(p["beta"] * x),
     lambda x, p: Num(1) / Sym("beta") * call("ln", Num(1) + exp(Sym("beta") * x)),
     lambda x, y, p: call("sigma", Sym("beta") * x), lambda p: "(0, ∞)", {"beta": 1.0},
@@ -339,13 +301,13 @@ def _shrink(name: str, title: str, soft: bool) -> Activation:
 _add(_shrink("softshrink", "softshrink", True))
 _add(_shrink("hardshrink", "hardshrink", False))
 _add(Activation(
-    "sinc", "sinc", lambda x, p: _sinc(x), lambda x, p: _sinc_d(x),
+    "sinc", "sinc", lambda x, p: sinc(x), lambda x, p: sinc_d(x),
     lambda x, p: call("sin", Sym("pi") * x) / (Sym("pi") * x),
     lambda x, y, p: (call("cos", Sym("pi") * x) * Sym("pi") * x - call("sin", Sym("pi") * x))
     / (Sym("pi") * x ** Num(2)), lambda p: "[-0.2172, 1]",
     branch=lambda x, p: Num(1) if x == 0 else call("sin", Sym("pi") * Num(x)) / (
         Sym("pi") * Num(x)),
-    dbranch=lambda x, y, p: Num(0) if x == 0 else Num(_sinc_d(x)),
+    dbranch=lambda x, y, p: Num(0) if x == 0 else Num(sinc_d(x)),
     note="sinc is the normalised sin(πx)/(πx), with sinc(0) = 1 (torch.sinc)"))
 _add(Activation(
     "exponential", "exponential", lambda x, p: safe_exp(x), lambda x, p: safe_exp(x),

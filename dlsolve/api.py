@@ -7,7 +7,7 @@ from typing import Any
 
 from dlsolve import registry
 from dlsolve.errors import Issue, SpecError
-from dlsolve.spec.load import Document, from_flags, load_file
+from dlsolve.spec.load import Document, load_file
 from dlsolve.spec.reader import Reader, describe
 from dlsolve.steps import Solution
 

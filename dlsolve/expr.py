@@ -9,9 +9,8 @@ substituted, left unevaluated. Renderers turn them into plain text or LaTeX
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
-Number = Union[int, float]
+Number = int | float
 
 
 class Expr:

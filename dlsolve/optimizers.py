@@ -2,9 +2,9 @@
 
 Per coordinate, with gradient g (weight decay λ adds λ·p to g, except AdamW's decoupled form):
   sgd       p ← p - lr·g
-  momentum  b ← μb + (1 - τ)g (b = g on the first step), p ← p - lr·b        (PyTorch)
-            v ← μv + (1 - μ)g, p ← p - lr·v                                    (momentum_form: ema)
-            v ← μv + lr·g, p ← p - v                                           (momentum_form: lr_inside)
+  momentum  b ← μb + (1 - τ)g (b = g on the first step), p ← p - lr·b   (PyTorch)
+            v ← μv + (1 - μ)g, p ← p - lr·v                    (momentum_form: ema)
+            v ← μv + lr·g, p ← p - v                           (momentum_form: lr_inside)
   nesterov  as momentum, then p ← p - lr·(g + μb)
   adagrad   s ← s + g², p ← p - lr_t·g/(√s + ε), lr_t = lr/(1 + (t - 1)·lr_decay)
   rmsprop   v ← αv + (1 - α)g², p ← p - lr·g/(√v + ε)  (centered: √(v - ḡ²), ḡ ← αḡ + (1 - α)g)

@@ -95,7 +95,7 @@ def test_against_torch(kind):
     F = torch.nn.functional
     o = [[0.2, 0.7, 0.1], [0.5, 0.3, 0.2]]
     t = [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]]
-    O, T = torch.tensor(o, dtype=torch.float64), torch.tensor(t, dtype=torch.float64)
+    O, T = torch.tensor(o, dtype=torch.float64), torch.tensor(t, dtype=torch.float64)  # noqa: E741
     if kind == "mse":
         got, want = loss("mse", o, t)["loss"], F.mse_loss(O, T).item()
     elif kind == "mae":

@@ -63,7 +63,8 @@ def test_unknown_activation_lists_the_names():
 
 
 def test_missing_file_and_directory(tmp_path):
-    assert errors(["convshape", tmp_path / "nope.yaml"]) == [f"{tmp_path / 'nope.yaml'}: no such file"]
+    missing = tmp_path / "nope.yaml"
+    assert errors(["convshape", missing]) == [f"{missing}: no such file"]
     res = run(["convshape", tmp_path])
     assert res.exit_code == 2
     assert "is a directory" in res.stderr

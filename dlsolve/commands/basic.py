@@ -7,8 +7,17 @@ from typing import Any
 
 import click
 
-from dlsolve.clitools import (CONTEXT, Dims, Numbers, Pair, emit, flags_doc, out_settings,
-                              output_options, solve_and_emit)
+from dlsolve.clitools import (
+    CONTEXT,
+    Dims,
+    Numbers,
+    Pair,
+    emit,
+    flags_doc,
+    out_settings,
+    output_options,
+    solve_and_emit,
+)
 
 
 def _is_spec(arg: str) -> bool:

@@ -6,8 +6,7 @@ from typing import Any
 
 import click
 
-from dlsolve.clitools import CONTEXT, Dims, flags_doc, out_settings, output_options, \
-    solve_and_emit
+from dlsolve.clitools import CONTEXT, Dims, flags_doc, out_settings, output_options, solve_and_emit
 
 
 @click.command(context_settings=CONTEXT)

@@ -6,8 +6,14 @@ from typing import Any
 
 import click
 
-from dlsolve.clitools import CONTEXT, Numbers, flags_doc, out_settings, output_options, \
-    solve_and_emit
+from dlsolve.clitools import (
+    CONTEXT,
+    Numbers,
+    flags_doc,
+    out_settings,
+    output_options,
+    solve_and_emit,
+)
 from dlsolve.names import LOSSES as NAMES
 
 

@@ -90,6 +90,12 @@ class Renderer:
                               else self.value_expr(c) for j, c in enumerate(row)))
         return E.Matrix(tuple(rows))
 
+    def signs(self, parts: list[str], rel: str, step: Step) -> list[str]:
+        """The relation written before each form after the first: '=', and the value's."""
+        last = len(parts) - 1
+        return [rel if i == last and step.value is not None else "="
+                for i in range(1, len(parts))]
+
     def cell(self, value: Any) -> str:
         """A table cell as text (formula nodes printed with this renderer's printer)."""
         if isinstance(value, E.Expr):

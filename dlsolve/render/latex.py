@@ -6,8 +6,8 @@ are ``align*`` chains as exam keys write them: one form per line, ``=`` aligned.
 
 from __future__ import annotations
 
-from dlsolve.render.base import Renderer, answer_items
 from dlsolve.expr import Sym
+from dlsolve.render.base import Renderer, answer_items
 from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
 from dlsolve.render.text import matrices
 from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
@@ -75,12 +75,9 @@ class LatexRenderer(Renderer):
         if len(parts) == 1:
             out.append(f"\\[\n{parts[0]}\n\\]")
         elif parts:
-            lines = [f"{parts[0]} &= {parts[1]}" if len(parts) > 1 else parts[0]]
-            for i, part in enumerate(parts[2:], 2):
-                sign = RELATIONS_LATEX[rel] if i == len(parts) - 1 and step.value is not None else "="
-                lines.append(f"&{sign} {part}")
-            if len(parts) == 2 and step.value is not None and rel != "=":
-                lines = [f"{parts[0]} &{RELATIONS_LATEX[rel]} {parts[1]}"]
+            signs = [RELATIONS_LATEX[s] for s in self.signs(parts, rel, step)]
+            lines = [f"{parts[0]} &{signs[0]} {parts[1]}"]
+            lines += [f"&{sign} {part}" for sign, part in zip(signs[1:], parts[2:])]
             out.append("\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}")
         if step.note:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")

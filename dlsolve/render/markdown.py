@@ -52,9 +52,8 @@ class MarkdownRenderer(Renderer):
         out = [f"**{md_escape(step.title)}**"] if step.title else []
         if parts:
             eq = parts[0]
-            for i, part in enumerate(parts[1:], 1):
-                sign = RELATIONS_LATEX[rel] if i == len(parts) - 1 and step.value is not None else "="
-                eq += f" {sign} {part}"
+            for sign, part in zip(self.signs(parts, rel, step), parts[1:]):
+                eq += f" {RELATIONS_LATEX[sign]} {part}"
             out.append(f"$$\n{eq}\n$$")
         if step.note:
             out.append(f"*{md_escape(step.note)}*")

@@ -80,9 +80,9 @@ class RichRenderer(Renderer):
         if parts:
             line = Text("  ")
             line.append(parts[0], style="cyan")
-            for i, part in enumerate(parts[1:], 1):
+            for i, (sign, part) in enumerate(zip(self.signs(parts, rel, step), parts[1:]), 1):
                 last = i == len(parts) - 1 and step.value is not None
-                line.append(f" {RELATIONS_TEXT[rel] if last else '='} ")
+                line.append(f" {RELATIONS_TEXT[sign]} ")
                 line.append(part, style="bold green" if last else "")
             items.append(line)
         if step.note:

@@ -55,9 +55,8 @@ class TextRenderer(Renderer):
         lines = [step.title] if step.title else []
         if parts:
             eq = parts[0]
-            for i, part in enumerate(parts[1:], 1):
-                sign = RELATIONS_TEXT[rel] if i == len(parts) - 1 and step.value is not None else "="
-                eq += f" {sign} {part}"
+            for sign, part in zip(self.signs(parts, rel, step), parts[1:]):
+                eq += f" {RELATIONS_TEXT[sign]} {part}"
             lines.append(INDENT + eq)
         if step.note:
             lines.append(INDENT + "note: " + step.note)

@@ -8,15 +8,33 @@ carries values rounded to N decimals, as a hand calculation does, and compares t
 from __future__ import annotations
 
 from dlsolve import losses as L
-from dlsolve.backprop import (DIRECTIONS, MAX_CHECKED, Backward, backward, check_gradients,
-                              loss_of, roles,
-                              update)
+from dlsolve.backprop import (
+    DIRECTIONS,
+    MAX_CHECKED,
+    Backward,
+    backward,
+    check_gradients,
+    loss_of,
+    roles,
+    update,
+)
 from dlsolve.expr import Num, Sym
 from dlsolve.network import Network, Pass, forward, param_order
-from dlsolve.solvers.backprop_steps import (d, delta_table, gradient_steps, hidden_steps,
-                                            output_steps)
-from dlsolve.solvers.forward import describe, forward_steps, intro, loss_section, outputs_step, \
-    record
+from dlsolve.solvers.backprop_steps import (
+    d,
+    delta_table,
+    gradient_steps,
+    hidden_steps,
+    output_steps,
+)
+from dlsolve.solvers.forward import (
+    describe,
+    forward_steps,
+    intro,
+    loss_section,
+    outputs_step,
+    record,
+)
 from dlsolve.spec.network import NetworkProblem
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 

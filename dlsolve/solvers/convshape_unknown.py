@@ -7,7 +7,6 @@ valid integer answers are listed, exact fits first, or the nearest candidates wh
 
 from __future__ import annotations
 
-
 import sympy as sp
 
 from dlsolve import expr as E
@@ -77,7 +76,9 @@ def _dimension(sol: Solution, spec: ConvShapeProblem, i: int, target: int) -> li
     exact = [r for r in sp.solve(equation, x) if r.is_real]
     sol.add(Step("Without the floor", None, E.Relation(from_sympy(lhs), "=", Num(target))))
     if exact:
-        sol.add(Step(f"SymPy solves for {SYMBOL[u]}", Sym(SYMBOL[u]), value=from_sympy(exact[0]) if not exact[0].is_Integer else int(exact[0])))
+        root = exact[0]
+        sol.add(Step(f"SymPy solves for {SYMBOL[u]}", Sym(SYMBOL[u]),
+                     value=int(root) if root.is_Integer else from_sympy(root)))
     found, near = _integer_solutions(spec, i, target)
     if found:
         exact_fit = [v for v in found if _fits(spec, i, v)]

@@ -11,9 +11,9 @@ from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.losses import LossSpec
 from dlsolve.network import Network, Pass, forward
+from dlsolve.render.numbers import fmt_number
 from dlsolve.solvers.loss import loss_steps
 from dlsolve.spec.network import NetworkProblem
-from dlsolve.render.numbers import fmt_number
 from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 MAX_TERMS = 8       # terms of a weighted sum shown before eliding

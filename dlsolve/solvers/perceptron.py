@@ -180,8 +180,9 @@ def _verdict(sol: Solution, spec: PerceptronProblem, w: list[float], b: float, c
         if spec.n == 2 and w[1] != 0:
             line = (f" The decision line w1·x1 + w2·x2 + b = 0 is x2 = "
                     f"{-w[0] / w[1]:g}·x1 + {-b / w[1]:g}.")
-        sol.add(Note(f"Converged: epoch {n} made no mistakes; w = [{', '.join(f'{v:g}' for v in w)}]"
-                     f", b = {b:g}.{line}", "conclusion"))
+        ws = ", ".join(f"{v:g}" for v in w)
+        sol.add(Note(f"Converged: epoch {n} made no mistakes; w = [{ws}], b = {b:g}.{line}",
+                     "conclusion"))
         return
     why = (f"the weights after epoch {cycle[1]} equal those after epoch {cycle[0]}, so the rule "
            f"would cycle forever" if cycle else f"still {errors[-1]} mistake(s) after {n} epochs")

@@ -68,9 +68,9 @@ def _row(sol: Solution, row: list[float], spec: SoftmaxProblem, target: int | No
         sol.add(Step(label[j] if spec.labels else "", E.exp(arg),
                      E.exp(num), value=exps[j], key="exponentials"))
     total = math.fsum(exps)
-    sol.add(Heading("Sum"), Step("Normaliser", Sym("S"), E.Add(tuple(E.exp(
-        a - Sym("m") if shift else a) for a in zs)), E.Add(tuple(Num(e) for e in exps)), value=total,
-        key="sum"))
+    sol.add(Heading("Sum"), Step("Normaliser", Sym("S"), E.Add(tuple(
+        E.exp(a - Sym("m") if shift else a) for a in zs)), E.Add(tuple(Num(e) for e in exps)),
+        value=total, key="sum"))
     probs = [e / total for e in exps]
     sol.add(Heading("Probabilities"))
     for j in range(len(row)):
@@ -100,7 +100,8 @@ def _cross_entropy(sol: Solution, z: list[float], probs: list[float], t: int, la
                  note="computed as logsumexp(z) - z_t, which stays finite even when p_t "
                       "underflows to 0"))
     grad = [p - (1.0 if j == t else 0.0) for j, p in enumerate(probs)]
-    sol.add(Step("Gradient with respect to the logits", E.Deriv(Sym("L"), Sym("z")), Sym("p") - Sym("y"),
+    sol.add(Step("Gradient with respect to the logits", E.Deriv(Sym("L"), Sym("z")),
+                 Sym("p") - Sym("y"),
                  E.Seq(tuple(Num(p) - Num(1 if j == t else 0) for j, p in enumerate(probs)),
                        "[]"), value=grad, key="gradient"))
     return {"cross_entropy": ce, "gradient": grad}

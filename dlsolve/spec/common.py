@@ -33,7 +33,8 @@ def activation_names() -> str:
     return ", ".join(NAMES)
 
 
-def make_activation(name: Any, extra: dict[str, Any], allow_softmax: bool = False) -> ActivationSpec:
+def make_activation(name: Any, extra: dict[str, Any],
+                    allow_softmax: bool = False) -> ActivationSpec:
     """Build an ActivationSpec from a name and parameter mapping; raises Bad."""
     if not isinstance(name, str):
         raise Bad("an activation name (" + activation_names() + ")", got=name)

@@ -10,8 +10,22 @@ import numpy as np
 from dlsolve.convolution import Geometry, geometry
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.common import ActivationSpec, activation_conv
-from dlsolve.spec.reader import (BAD, Bad, Reader, Said, boolean, choice, either, expects, matrix,
-                                 nonneg_int, number, pair, positive_int, vector)
+from dlsolve.spec.reader import (
+    BAD,
+    Bad,
+    Reader,
+    Said,
+    boolean,
+    choice,
+    either,
+    expects,
+    matrix,
+    nonneg_int,
+    number,
+    pair,
+    positive_int,
+    vector,
+)
 
 PADDING = either(choice("same", "valid"), pair(nonneg_int),
                  what="a non-negative integer, a pair [h, w], same or valid")
@@ -41,6 +55,13 @@ def tensor3(v: Any) -> tuple[np.ndarray, bool]:
         if e.sub:
             raise
         raise Bad(what) from None
+
+
+def _one(pair_or_word: Any) -> Any:
+    """A pair shown as one number when both sides agree."""
+    if isinstance(pair_or_word, tuple) and pair_or_word[0] == pair_or_word[1]:
+        return pair_or_word[0]
+    return list(pair_or_word) if isinstance(pair_or_word, tuple) else pair_or_word
 
 
 def _shape(a: np.ndarray) -> str:
@@ -165,7 +186,7 @@ def parse(r: Reader) -> ConvProblem | None:
     b = np.array(bias if isinstance(bias, list) else [bias] * k.shape[0], dtype=float)
     g = geometry(x.shape[1], x.shape[2], k.shape[2], k.shape[3], stride, padding, dilation)
     why = (f"{x.shape[1]}×{x.shape[2]} input, {k.shape[2]}×{k.shape[3]} kernel, stride "
-           f"{stride[0] if stride[0] == stride[1] else list(stride)}, padding {padding if padding == 'same' else (padding[0] if padding[0] == padding[1] else list(padding))}")
+           f"{_one(stride)}, padding {_one(padding)}")
     gy = grad_output(r, (k.shape[0],) + g.out, why)
     if not r.ok:
         return None

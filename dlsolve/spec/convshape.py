@@ -6,8 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.reader import (BAD, Bad, Reader, Said, boolean, choice, either, expects, nonneg_int,
-                                 pair, positive_int)
+from dlsolve.spec.reader import (
+    BAD,
+    Bad,
+    Reader,
+    Said,
+    boolean,
+    choice,
+    either,
+    expects,
+    nonneg_int,
+    pair,
+    positive_int,
+)
 
 LAYERS = ("conv", "transposed", "maxpool", "avgpool")
 UNKNOWNS = ("padding", "kernel", "stride", "filters", "input")

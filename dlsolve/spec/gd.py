@@ -6,8 +6,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.reader import BAD, Reader, Said, either, number, positive, positive_int, \
-    string, vector
+from dlsolve.spec.reader import (
+    BAD,
+    Reader,
+    Said,
+    either,
+    number,
+    positive,
+    positive_int,
+    string,
+    vector,
+)
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,18 @@ from typing import Any
 
 from dlsolve import losses as L
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.reader import (BAD, Reader, Said, boolean, choice, either, matrix, number,
-                                 positive, vector)
+from dlsolve.spec.reader import (
+    BAD,
+    Reader,
+    Said,
+    boolean,
+    choice,
+    either,
+    matrix,
+    number,
+    positive,
+    vector,
+)
 
 LOSS_OPTIONS = ("epsilon", "from_logits", "reduction", "log_base")
 LOSS_NAME = choice(*L.NAMES, aliases=L.ALIASES)

@@ -18,8 +18,22 @@ from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec import network_named
 from dlsolve.spec.common import activation_conv, make_activation
 from dlsolve.spec.loss import LOSS_NAME, LOSS_OPTIONS, loss_spec
-from dlsolve.spec.reader import (BAD, REQUIRED, Bad, Reader, Said, boolean, choice, either,
-                                 matrix, nonneg_int, number, positive_int, string, vector)
+from dlsolve.spec.reader import (
+    BAD,
+    REQUIRED,
+    Bad,
+    Reader,
+    Said,
+    boolean,
+    choice,
+    either,
+    matrix,
+    nonneg_int,
+    number,
+    positive_int,
+    string,
+    vector,
+)
 
 NETWORK_FIELDS = ("inputs", "input_names", "layers", "weights_layout", "units", "values",
                   "outputs", "targets", "loss", "matrix") + LOSS_OPTIONS
@@ -137,7 +151,7 @@ def parse_matrix(r: Reader) -> Network | None:
             _layer_fields(lr_, None, layout)
         return None
     n_in, sizes, raw = len(x), [], []
-    for li, lr_ in enumerate(layers):
+    for lr_ in layers:
         got = _layer_fields(lr_, n_in, layout)
         if got is None:
             return None
@@ -146,7 +160,7 @@ def parse_matrix(r: Reader) -> Network | None:
         sizes.append(n_in)
     defaults = default_names(sizes)
     names = []
-    for li, (lr_, (w, b, act, given)) in enumerate(zip(layers, raw)):
+    for li, (lr_, (*_, given)) in enumerate(zip(layers, raw)):
         if given is not None and len(given) != sizes[li]:
             lr_.expected("names", f"{sizes[li]} unit names", Said(f"{len(given)}"))
         names.append(given or defaults[li])

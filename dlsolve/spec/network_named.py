@@ -89,7 +89,7 @@ def _unit_defs(r: Reader) -> list[tuple[str, Reader]] | None:
                 continue
             out.append((str(name), r.child("units").child(name)))
     elif isinstance(raw, list):
-        for i, ur in enumerate(r.children("units")):
+        for ur in r.children("units"):
             name = ur.get("name", string)
             if name is not BAD:
                 out.append((name, ur))

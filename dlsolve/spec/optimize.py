@@ -8,8 +8,19 @@ from typing import Any
 from dlsolve.optimizers import DEFAULTS, NAMES
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.gd import read_function
-from dlsolve.spec.reader import (BAD, Reader, Said, boolean, choice, either, matrix, nonneg,
-                                 number, positive_int, vector)
+from dlsolve.spec.reader import (
+    BAD,
+    Reader,
+    Said,
+    boolean,
+    choice,
+    either,
+    matrix,
+    nonneg,
+    number,
+    positive_int,
+    vector,
+)
 
 ALIASES = {"sgd_momentum": "momentum", "nag": "nesterov", "rms_prop": "rmsprop",
            "ada_grad": "adagrad", "ada_delta": "adadelta", "adam_w": "adamw"}
@@ -30,7 +41,7 @@ class OptimizeProblem:
 def hyper_for(r: Reader, name: str, raw: dict[str, Any]) -> dict[str, Any] | None:
     h = dict(DEFAULTS[name])
     hr = r.child("hyper") if isinstance(r.raw("hyper"), dict) else r
-    for key, value in raw.items():
+    for key in raw:
         if key not in h:
             allowed = ", ".join(sorted(h))
             hr.fail(key, f"not a hyper-parameter of {name} (it has {allowed})")

@@ -6,8 +6,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.reader import (BAD, Reader, boolean, choice, either, nonneg_int, number,
-                                 pair, positive_int, string, vector)
+from dlsolve.spec.reader import (
+    BAD,
+    Reader,
+    boolean,
+    choice,
+    either,
+    nonneg_int,
+    number,
+    pair,
+    positive_int,
+    string,
+    vector,
+)
 
 TYPES = ("dense", "conv2d", "maxpool", "avgpool", "globalavgpool", "globalmaxpool", "flatten",
          "dropout", "batchnorm", "embedding")

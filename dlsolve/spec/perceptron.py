@@ -7,8 +7,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.reader import (BAD, Bad, Reader, Said, boolean, choice, expects, matrix,
-                                 nonneg_int, number, positive, positive_int, string, vector)
+from dlsolve.spec.reader import (
+    BAD,
+    Bad,
+    Reader,
+    Said,
+    boolean,
+    choice,
+    expects,
+    matrix,
+    nonneg_int,
+    number,
+    positive,
+    positive_int,
+    string,
+    vector,
+)
 
 GATES = ("AND", "OR", "NAND", "NOR", "XOR", "XNOR", "NOT")
 

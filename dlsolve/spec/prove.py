@@ -14,7 +14,8 @@ class ProveProblem:
 
 
 def parse(r: Reader) -> ProveProblem | None:
-    from dlsolve.symbolic.parse import ParseError, parse as parse_formula
+    from dlsolve.symbolic.parse import ParseError
+    from dlsolve.symbolic.parse import parse as parse_formula
     from dlsolve.symbolic.prove import EXTRA, NAMED, _split
 
     r.allow(COMMON_FIELDS + ("identity",))

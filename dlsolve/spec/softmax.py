@@ -6,8 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.reader import (BAD, Bad, Reader, Said, choice, either, matrix, nonneg_int, positive,
-                                 string, vector)
+from dlsolve.spec.reader import (
+    BAD,
+    Bad,
+    Reader,
+    Said,
+    choice,
+    either,
+    matrix,
+    nonneg_int,
+    positive,
+    string,
+    vector,
+)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sympy as sp
 
 from dlsolve import expr as E
-from dlsolve.errors import spec_error
 from dlsolve.activations import lookup
+from dlsolve.errors import spec_error
 from dlsolve.expr import Deriv, Sym
 from dlsolve.losses import ALIASES, NAMES, TITLES
 from dlsolve.steps import Heading, Note, Solution, Step

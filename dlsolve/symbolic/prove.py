@@ -137,8 +137,8 @@ def _sig(a: Any) -> Any:
 
 
 NAMED: dict[str, tuple[str, str, Callable[[], list], Callable[[], bool]]] = {
-    "sigmoid-derivative": ("σ'(z) = σ(z)(1 - σ(z))", "diff(sigmoid(z), z) = sigmoid(z)*(1 - sigmoid(z))",
-                           _sigmoid_proof,
+    "sigmoid-derivative": ("σ'(z) = σ(z)(1 - σ(z))",
+                           "diff(sigmoid(z), z) = sigmoid(z)*(1 - sigmoid(z))", _sigmoid_proof,
                            lambda: _check_derivative(_sig, lambda t: _sig(t) * (1 - _sig(t)))),
     "sigmoid-symmetry": ("σ(-z) = 1 - σ(z)", "sigmoid(-z) = 1 - sigmoid(z)", _symmetry,
                          _check_symmetry),

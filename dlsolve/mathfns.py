@@ -1,0 +1,56 @@
+"""Scalar functions behind the activations, computed stably in plain ``math``."""
+
+from __future__ import annotations
+
+import math
+
+GELU_K = math.sqrt(2.0 / math.pi)
+MAX_EXP = 709.78
+
+
+def safe_exp(x: float) -> float:
+    """e^x, inf instead of OverflowError."""
+    return math.inf if x > MAX_EXP else math.exp(x)
+
+
+def sigmoid(x: float) -> float:
+    """1/(1 + e^-x), stable for large |x|."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    ex = math.exp(x)
+    return ex / (1.0 + ex)
+
+
+def softplus(x: float) -> float:
+    """ln(1 + e^x), stable: max(x, 0) + ln(1 + e^-|x|)."""
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def phi(x: float) -> float:
+    return math.exp(-0.5 * x * x) / math.sqrt(2 * math.pi)
+
+
+def gelu_tanh_d(x: float) -> float:
+    u = GELU_K * (x + 0.044715 * x**3)
+    t = math.tanh(u)
+    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * GELU_K * (1 + 3 * 0.044715 * x * x)
+
+
+def mish_d(x: float) -> float:
+    t = math.tanh(softplus(x))
+    return t + x * (1 - t * t) * sigmoid(x)
+
+
+def sinc(x: float) -> float:
+    return 1.0 if x == 0 else math.sin(math.pi * x) / (math.pi * x)
+
+
+def sinc_d(x: float) -> float:
+    if x == 0:
+        return 0.0
+    px = math.pi * x
+    return (math.cos(px) * px - math.sin(px)) / (math.pi * x * x)
+
+
+def softplus_beta(x: float, b: float) -> float:
+    return x if b * x > 20 else softplus(b * x) / b

@@ -1,0 +1,269 @@
+"""Converters for spec fields: each returns the checked value or raises ``Bad``.
+
+``Bad`` carries what was expected, where below the field (a sub-path into a list), and what
+was got; the Reader turns it into a located issue.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+Conv = Callable[[Any], Any]
+
+
+class _Marker:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __bool__(self) -> bool:
+        return False
+
+
+REQUIRED = _Marker("REQUIRED")
+BAD = _Marker("BAD")
+MISSING = _Marker("MISSING")
+
+
+class Bad(Exception):
+    """A converter's complaint: what was expected, at which sub-path, and what was got."""
+
+    def __init__(self, expected: str, sub: tuple[Any, ...] = (), got: Any = MISSING):
+        super().__init__(expected)
+        self.expected = expected
+        self.sub = sub
+        self.got = got
+
+
+class Said(str):
+    """A description of what was got (printed as is, not quoted)."""
+
+
+def describe(value: Any) -> str:
+    """How a given value is quoted in an error message."""
+    if isinstance(value, Said):
+        return str(value)
+    if value is MISSING:
+        return "nothing"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        text = "[" + ", ".join(describe(v) for v in value) + "]"
+        return text if len(text) <= 40 else text[:37] + "...]"
+    return str(value)
+
+
+def expectation(conv: Conv) -> str:
+    return getattr(conv, "expected", "a value")
+
+
+def expects(text: str) -> Callable[[Conv], Conv]:
+    """Decorator: attach the phrase used in 'expected …' messages to a converter."""
+
+    def deco(fn: Conv) -> Conv:
+        fn.expected = text  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+@expects("a number")
+def number(v: Any) -> float | int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise Bad("a number")
+    if not math.isfinite(v):
+        raise Bad("a finite number")
+    return v
+
+
+@expects("an integer")
+def integer(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or \
+            (isinstance(v, float) and not v.is_integer()):
+        raise Bad("an integer")
+    return int(v)
+
+
+@expects("a positive integer")
+def positive_int(v: Any) -> int:
+    n = integer_or(v, "a positive integer")
+    if n < 1:
+        raise Bad("a positive integer")
+    return n
+
+
+@expects("a non-negative integer")
+def nonneg_int(v: Any) -> int:
+    n = integer_or(v, "a non-negative integer")
+    if n < 0:
+        raise Bad("a non-negative integer")
+    return n
+
+
+def integer_or(v: Any, expected: str) -> int:
+    try:
+        return integer(v)
+    except Bad:
+        raise Bad(expected) from None
+
+
+@expects("a positive number")
+def positive(v: Any) -> float | int:
+    x = number(v)
+    if x <= 0:
+        raise Bad("a positive number")
+    return x
+
+
+@expects("a number >= 0")
+def nonneg(v: Any) -> float | int:
+    x = number(v)
+    if x < 0:
+        raise Bad("a number >= 0")
+    return x
+
+
+@expects("true or false")
+def boolean(v: Any) -> bool:
+    if not isinstance(v, bool):
+        raise Bad("true or false")
+    return v
+
+
+@expects("text")
+def string(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise Bad("text")
+    return v
+
+
+def choice(*options: str, aliases: dict[str, str] | None = None) -> Conv:
+    """A converter accepting one of ``options`` (case-insensitive), with aliases."""
+    aliases = aliases or {}
+    text = "one of " + ", ".join(options)
+
+    @expects(text)
+    def conv(v: Any) -> str:
+        if isinstance(v, str):
+            key = v.strip().lower()
+            key = aliases.get(key, aliases.get(key.replace("-", "_"), key)).lower()
+            for opt in options:
+                if opt.lower() in (key, key.replace("_", "-")) or \
+                        opt.lower().replace("-", "_") == key:
+                    return opt
+        raise Bad(text)
+
+    return conv
+
+
+def vector(elem: Conv = number, length: int | None = None, min_len: int = 1,
+           what: str | None = None) -> Conv:
+    """A converter for a list of ``elem`` values (a single value is a 1-list only if allowed)."""
+    noun = what or ("a list of " + _plural(expectation(elem)))
+    if length is not None:
+        noun += f" of length {length}"
+
+    @expects(noun)
+    def conv(v: Any) -> list[Any]:
+        if not isinstance(v, list):
+            raise Bad(noun)
+        if elem is number and length is None and len(v) >= min_len and \
+                all(type(x) in (int, float) for x in v) and all(map(math.isfinite, v)):
+            return v  # the common case, without a call per element
+        if length is not None and len(v) != length:
+            raise Bad(noun, got=Said(f"{len(v)} values"))
+        if len(v) < min_len:
+            raise Bad(noun, got=Said("an empty list" if not v else f"{len(v)} values"))
+        out = []
+        for i, item in enumerate(v):
+            try:
+                out.append(elem(item))
+            except Bad as e:
+                raise Bad(e.expected, (i,) + e.sub, item if e.got is MISSING else e.got) from None
+        return out
+
+    return conv
+
+
+def matrix(elem: Conv = number, what: str = "a matrix (a list of rows of numbers)") -> Conv:
+    """A converter for a rectangular list of rows."""
+    row_conv = vector(elem)
+
+    @expects(what)
+    def conv(v: Any) -> list[list[Any]]:
+        if not isinstance(v, list) or not v or not all(isinstance(r, list) for r in v):
+            raise Bad(what)
+        rows = []
+        for i, r in enumerate(v):
+            try:
+                rows.append(row_conv(r))
+            except Bad as e:
+                raise Bad(e.expected, (i,) + e.sub, e.got if e.got is not MISSING else r) from None
+        width = len(rows[0])
+        for i, r in enumerate(rows):
+            if len(r) != width:
+                raise Bad(f"rows of equal length ({width}, as row 0)", (i,),
+                          Said(f"row {i} with {len(r)}"))
+        return rows
+
+    return conv
+
+
+def pair(elem: Conv) -> Conv:
+    """A converter for a single value (used for both dimensions) or a pair [h, w]."""
+    noun = f"{expectation(elem)} or a pair [h, w] of them"
+
+    @expects(noun)
+    def conv(v: Any) -> tuple[Any, Any]:
+        if isinstance(v, list):
+            if len(v) != 2:
+                raise Bad(noun)
+            out = []
+            for i, item in enumerate(v):
+                try:
+                    out.append(elem(item))
+                except Bad:
+                    raise Bad(noun, (i,), item) from None
+            return (out[0], out[1])
+        try:
+            x = elem(v)
+        except Bad:
+            raise Bad(noun) from None
+        return (x, x)
+
+    return conv
+
+
+def either(*convs: Conv, what: str | None = None) -> Conv:
+    """The first converter that accepts the value."""
+    noun = what or " or ".join(expectation(c) for c in convs)
+
+    @expects(noun)
+    def conv(v: Any) -> Any:
+        for c in convs:
+            try:
+                return c(v)
+            except Bad:
+                continue
+        raise Bad(noun)
+
+    return conv
+
+
+def _plural(phrase: str) -> str:
+    for article in ("a ", "an "):
+        if phrase.startswith(article):
+            phrase = phrase[len(article):]
+            head, _, rest = phrase.partition(" ")
+            return head + "s" + (" " + rest if rest else "")
+    return phrase
