@@ -30,3 +30,14 @@ def test_every_listed_command_exists():
 def test_ci_reads_the_readme():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "README.md" in ci and "pytest collected no tests" in ci
+
+
+def test_help_examples_use_bundled_problems():
+    from dlsolve.cli import cli
+
+    for name, command in cli.commands.items():
+        text = run([name, "--help"]).stdout
+        assert run([name, "--help"]).exit_code == 0
+        for path in re.findall(r"problems/[\w.-]+\.yaml", text):
+            assert (ROOT / path).is_file(), (name, path)
+        assert command.help and "dlsolve " + name in text, name

@@ -73,7 +73,7 @@ def optimize(spec: str | None, optimizer: str | None, compare: str | None,
     """An optimizer step by step (SGD, momentum, Nesterov, AdaGrad, RMSprop, AdaDelta, Adam, AdamW).
 
     \b
-      dlsolve optimize problems/adam-three-steps.yaml
+      dlsolve optimize problems/seed003-adam.yaml
       dlsolve optimize --compare sgd,momentum,adam --function "x**2 + 10*y**2" \\
           --params 1,1 --steps 20 --lr 0.05
     """

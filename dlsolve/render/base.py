@@ -28,6 +28,25 @@ class Renderer:
     def document(self, solutions: list[Solution]) -> str:
         raise NotImplementedError
 
+    def numbered(self, solutions: list[Solution], join: str = "\n\n") -> str:
+        """Each solution rendered by ``solution(sol, prefix)``, numbered when there are several."""
+        blocks = [self.solution(sol, f"Problem {i}. " if len(solutions) > 1 else "")
+                  for i, sol in enumerate(solutions, 1)]
+        return join.join(blocks).rstrip() + "\n"
+
+    def matrix_blocks(self, step: Any) -> list[str]:
+        """'name = [matrix]' in LaTeX for each matrix of a MatrixStep (channels numbered)."""
+        from dlsolve.render.text import matrices
+
+        grids = matrices(step.matrix)
+        name = self.p(step.name) if step.name is not None else ""
+        out = []
+        for k, grid in enumerate(grids):
+            label = name + (f"^{{({k})}}" if len(grids) > 1 else "")
+            body = self.p(self.grid_expr(grid, step.highlight if k == 0 else ()))
+            out.append(f"{label} = {body}" if label else body)
+        return out
+
     def steps(self, solution: Solution) -> list[Any]:
         out = []
         for step in solution.steps:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dlsolve.expr import Sym
 from dlsolve.render.base import Renderer, answer_items
 from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
-from dlsolve.render.text import matrices
 from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 PREAMBLE = r"""\documentclass[11pt]{article}
@@ -28,7 +27,7 @@ class LatexRenderer(Renderer):
     printer_class = LatexPrinter
 
     def document(self, solutions: list[Solution]) -> str:
-        body = "\n\n".join(self.solution(s) for s in solutions)
+        body = self.numbered(solutions).rstrip("\n")
         if not self.settings.get("standalone", True):
             return body + "\n"
         figures = any(isinstance(st, Figure) for s in solutions for st in s.steps)
@@ -36,8 +35,8 @@ class LatexRenderer(Renderer):
             if figures else PREAMBLE
         return preamble + body + "\n\\end{document}\n"
 
-    def solution(self, sol: Solution) -> str:
-        parts = [rf"\section*{{{latex_escape(sol.title)}}}"]
+    def solution(self, sol: Solution, number: str = "") -> str:
+        parts = [rf"\section*{{{latex_escape(number + sol.title)}}}"]
         if sol.statement:
             parts.append(latex_escape(sol.statement.strip()))
         if self.settings.get("statements_only"):
@@ -103,12 +102,7 @@ class LatexRenderer(Renderer):
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
         out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
-        grids = matrices(step.matrix)
-        name = self.p(step.name) if step.name is not None else ""
-        for k, grid in enumerate(grids):
-            label = name + (f"^{{({k})}}" if len(grids) > 1 else "")
-            body = self.p(self.grid_expr(grid, step.highlight if k == 0 else ()))
-            out.append(f"\\[\n{label + ' = ' if label else ''}{body}\n\\]")
+        out += [f"\\[\n{block}\n\\]" for block in self.matrix_blocks(step)]
         if step.note:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")
         return "\n".join(out)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dlsolve.render.base import Renderer, answer_items
 from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
-from dlsolve.render.text import matrices
 from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 
@@ -14,11 +13,7 @@ class MarkdownRenderer(Renderer):
     printer_class = LatexPrinter
 
     def document(self, solutions: list[Solution]) -> str:
-        blocks = []
-        for i, sol in enumerate(solutions, 1):
-            number = f"Problem {i}. " if len(solutions) > 1 else ""
-            blocks.append(self.solution(sol, number))
-        return "\n\n".join(blocks).rstrip() + "\n"
+        return self.numbered(solutions)
 
     def solution(self, sol: Solution, number: str = "") -> str:
         parts = [f"## {number}{md_escape(sol.title)}"]
@@ -77,12 +72,7 @@ class MarkdownRenderer(Renderer):
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
         out = [f"**{md_escape(step.title)}**"] if step.title else []
-        grids = matrices(step.matrix)
-        name = self.p(step.name) if step.name is not None else ""
-        for k, grid in enumerate(grids):
-            label = name + (f"^{{({k})}}" if len(grids) > 1 else "")
-            body = self.p(self.grid_expr(grid, step.highlight if k == 0 else ()))
-            out.append(f"$$\n{label + ' = ' if label else ''}{body}\n$$")
+        out += [f"$$\n{block}\n$$" for block in self.matrix_blocks(step)]
         if step.note:
             out.append(f"*{md_escape(step.note)}*")
         return "\n\n".join(out)

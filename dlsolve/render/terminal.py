@@ -24,11 +24,8 @@ class RichRenderer(Renderer):
     printer_class = TextPrinter
 
     def renderables(self, solutions: list[Solution]) -> list[Any]:
-        out: list[Any] = []
-        for i, sol in enumerate(solutions, 1):
-            number = f"Problem {i}. " if len(solutions) > 1 else ""
-            out.extend(self.solution(sol, number))
-        return out
+        return [item for i, sol in enumerate(solutions, 1)
+                for item in self.solution(sol, f"Problem {i}. " if len(solutions) > 1 else "")]
 
     def document(self, solutions: list[Solution]) -> str:
         buf = io.StringIO()

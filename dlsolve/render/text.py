@@ -17,11 +17,7 @@ class TextRenderer(Renderer):
     printer_class = TextPrinter
 
     def document(self, solutions: list[Solution]) -> str:
-        blocks = []
-        for i, sol in enumerate(solutions, 1):
-            number = f"Problem {i}. " if len(solutions) > 1 else ""
-            blocks.append(self.solution(sol, number))
-        return "\n\n".join(blocks).rstrip() + "\n"
+        return self.numbered(solutions)
 
     def solution(self, sol: Solution, number: str = "") -> str:
         title = number + sol.title

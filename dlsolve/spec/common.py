@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlsolve.activations import NAMES, REGISTRY, Activation, lookup
-from dlsolve.spec.reader import Bad, choice, expects, number
+from dlsolve.spec.reader import Bad, choice, either, expects, nonneg_int, number, pair
 
 KINK = choice("pytorch", "left", "right")
+PADDING = either(choice("same", "valid"), pair(nonneg_int),
+                 what="a non-negative integer, a pair [h, w], same or valid")
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import numpy as np
 
 from dlsolve.convolution import Geometry, geometry
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.common import ActivationSpec, activation_conv
+from dlsolve.spec.common import PADDING, ActivationSpec, activation_conv
 from dlsolve.spec.reader import (
     BAD,
     Bad,
@@ -20,15 +20,11 @@ from dlsolve.spec.reader import (
     either,
     expects,
     matrix,
-    nonneg_int,
     number,
     pair,
     positive_int,
     vector,
 )
-
-PADDING = either(choice("same", "valid"), pair(nonneg_int),
-                 what="a non-negative integer, a pair [h, w], same or valid")
 
 
 @expects("a matrix (rows of numbers) or a list of C matrices (channels first)")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
+from dlsolve.spec.common import PADDING
 from dlsolve.spec.reader import (
     BAD,
     Bad,
@@ -13,7 +14,6 @@ from dlsolve.spec.reader import (
     Said,
     boolean,
     choice,
-    either,
     expects,
     nonneg_int,
     pair,
@@ -58,8 +58,6 @@ def input_shape(v: Any) -> tuple[int, int, int | None]:
     return (dims[0], dims[1], dims[2] if len(dims) == 3 else None)
 
 
-PADDING = either(choice("same", "valid"), pair(nonneg_int),
-                 what="a non-negative integer, a pair [h, w], same or valid")
 
 
 def parse(r: Reader) -> ConvShapeProblem | None:

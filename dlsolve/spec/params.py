@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
+from dlsolve.spec.common import PADDING
 from dlsolve.spec.reader import (
     BAD,
     Reader,
     boolean,
     choice,
     either,
-    nonneg_int,
     number,
     pair,
     positive_int,
@@ -35,8 +35,6 @@ FIELDS = {
     "globalavgpool": (), "globalmaxpool": (), "flatten": (), "dropout": ("rate",),
     "batchnorm": (), "embedding": ("input_dim", "output_dim"),
 }
-PADDING = either(choice("same", "valid"), pair(nonneg_int),
-                 what="a non-negative integer, a pair [h, w], same or valid")
 
 
 @dataclass(frozen=True)
