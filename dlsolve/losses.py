@@ -93,9 +93,9 @@ def sample(spec: LossSpec, t: list[float], o: list[float]) -> SampleLoss:
     name, clipped = spec.name, []
     scale = 1 / math.log(spec.log_base) if spec.log_base else 1.0
     if name in ("mse", "sse"):
-        terms = [(ti - oi) ** 2 for ti, oi in zip(t, o)]
+        terms = [(ti - oi) * (ti - oi) for ti, oi in zip(t, o)]  # inf, not OverflowError
     elif name in ("half_mse", "half_sse"):
-        terms = [0.5 * (ti - oi) ** 2 for ti, oi in zip(t, o)]
+        terms = [0.5 * (ti - oi) * (ti - oi) for ti, oi in zip(t, o)]
     elif name == "mae":
         terms = [abs(ti - oi) for ti, oi in zip(t, o)]
     elif name == "hinge":

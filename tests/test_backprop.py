@@ -219,3 +219,13 @@ def test_random_networks_gradients_match_torch(seed):
         assert flat == pytest.approx(w.grad.flatten().tolist(), rel=rel, abs=1e-12)
     for got, b in zip(r["grad_biases"], bs):
         assert got == pytest.approx(b.grad.tolist(), rel=rel, abs=1e-12)
+
+
+def test_overflowing_network_is_said_not_silent(tmp_path):
+    p = write(tmp_path, "kind: backprop\ninputs: [1e200]\nlayers:\n"
+                        "  - {weights: [[1e200]], bias: 0, activation: relu}\n"
+                        "targets: [1.0]\nloss: mse\nlearning_rate: 0.1\n")
+    res = run(["backprop", p, "--format", "json"])
+    assert res.exit_code == 0
+    doc = json.loads(res.stdout)
+    assert any("overflow" in n for n in doc["notes"])

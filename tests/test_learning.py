@@ -231,3 +231,12 @@ def test_prove_errors():
     assert res.exit_code == 2 and "attribute access" in res.stderr
     res = run(["prove", "no equals sign"])
     assert res.exit_code == 2
+
+
+def test_hostile_learning_rate_stops_cleanly():
+    res = run(["optimize", PROBLEMS / "seed003-rmsprop-adagrad-adadelta.yaml", "--lr", "1e300",
+               "--format", "json"])
+    assert res.exit_code == 0
+    doc = json.loads(res.stdout)
+    assert "nan" not in json.dumps(doc["results"])
+    assert any("left double precision" in n for n in doc["notes"])

@@ -7,6 +7,8 @@ carries values rounded to N decimals, as a hand calculation does, and compares t
 
 from __future__ import annotations
 
+import math
+
 from dlsolve import losses as L
 from dlsolve.backprop import (
     DIRECTIONS,
@@ -131,6 +133,12 @@ def epochs_table(sol: Solution, losses: list[float], final: float, shown: bool) 
 def verify(sol: Solution, net: Network, loss: L.LossSpec, t: list[float],
            first: tuple[Pass, Backward]) -> None:
     p, b = first
+    if not all(math.isfinite(g) for g in b.grads.values()):
+        sol.add(Note("The values overflow double precision, so some gradients are inf or nan "
+                     "and were not checked against finite differences: scale the inputs or "
+                     "weights down.", "warning"))
+        sol.note("Gradients overflowed double precision (inf/nan).")
+        return
     check = check_gradients(net, loss, t, net.params, b.grads, p)
     which = (f"all {check.checked} gradients" if check.checked == check.total else
              f"{check.checked} gradients" if check.total <= MAX_CHECKED else

@@ -7,6 +7,8 @@ the spec gives targets. Large layers are computed in full but shown elided.
 
 from __future__ import annotations
 
+import math
+
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.losses import LossSpec
@@ -145,6 +147,10 @@ def matrix_steps(sol: Solution, net: Network, li: int, p: Pass,
 
 def record(sol: Solution, net: Network, p: Pass) -> None:
     """Results: every unit's output and z, per-layer lists, the outputs."""
+    bad = [n for n in net.units if not (math.isfinite(p.z[n]) and math.isfinite(p.values[n]))]
+    if bad:
+        sol.note(f"{', '.join(bad[:6])}{' …' if len(bad) > 6 else ''}: the values overflow double "
+                 f"precision (beyond ±1.8e308) and are reported as inf or nan.")
     for layer in net.layers:
         for n in layer:
             sol.set(n, p.values[n])

@@ -6,6 +6,7 @@ Gradients come from the spec (one list per step) or from a function, differentia
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from dlsolve import expr as E
@@ -98,9 +99,11 @@ def run(name: str, h: dict[str, Any], spec: OptimizeProblem) -> tuple[list, list
     history, details = [list(spec.params)], []
     for t in range(spec.steps):
         g = grad(t, history[-1])
-        if g is None:
+        if g is None or not all(map(math.isfinite, g)):
             break
         p, d = opt.step(history[-1], g)
+        if not all(map(math.isfinite, p)):
+            break
         history.append(p)
         details.append(d)
     return history, details, opt
@@ -127,6 +130,7 @@ def solve(spec: OptimizeProblem) -> Solution:
     for lhs, rhs in rules(name, h):
         sol.add(Step("", lhs, rhs))
     history, details, opt = run(name, h, spec)
+    _stopped(sol, name, history, spec.steps)
     _first_step(sol, name, h, history, details)
     _table(sol, name, h, history, details)
     sol.set("final", history[-1])
@@ -205,6 +209,20 @@ def _table(sol: Solution, name: str, h: dict[str, Any], history: list, details: 
     sol.add(Step("After the last step", Sym("p"), value=history[-1], key="final"))
 
 
+def _value(f: Any, point: list[float]) -> float:
+    """f at a point; inf where it overflows double precision."""
+    try:
+        return float(f(*point))
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return float("inf")
+
+
+def _stopped(sol: Solution, name: str, history: list, steps: int) -> None:
+    if len(history) < steps + 1:
+        sol.note(f"{TITLES[name]} stopped after {len(history) - 1} of {steps} steps: the "
+                 f"gradient or the parameters left double precision (they ran away).")
+
+
 def compare(spec: OptimizeProblem) -> Solution:
     names = [n for n, _ in spec.optimizers]
     sol = Solution("optimize", "Optimizers compared: " + ", ".join(TITLES[n] for n in names),
@@ -213,6 +231,7 @@ def compare(spec: OptimizeProblem) -> Solution:
     for name, h in spec.optimizers:
         sol.add(Note(_hyper_note(name, h)))
         runs[name] = run(name, h, spec)[0]
+        _stopped(sol, name, runs[name], spec.steps)
     steps = max(len(r) for r in runs.values())
     rows = [tuple([t] + [runs[n][t] if t < len(runs[n]) else "" for n in names])
             for t in range(steps)]
@@ -224,10 +243,12 @@ def compare(spec: OptimizeProblem) -> Solution:
         import sympy as sp
 
         f = sp.lambdify(spec.variables, spec.function, "math")
-        values = {n: f(*runs[n][-1]) for n in names}
-        best = min(values, key=values.get)
+        values = {n: _value(f, runs[n][-1]) for n in names}
+        best = min(values, key=lambda n: values[n] if math.isfinite(values[n]) else math.inf)
+        lowest = (f"Lowest: {TITLES[best]}." if math.isfinite(values[best]) else
+                  "All of them ran away.")
         sol.add(Note("Final f: " + ", ".join(f"{TITLES[n]} {values[n]:.6g}" for n in names)
-                     + f". Lowest: {TITLES[best]}.", "conclusion"))
+                     + f". {lowest}", "conclusion"))
     sol.set("final", {n: runs[n][-1] for n in names})
     sol.set("history", {n: runs[n] for n in names})
     return sol

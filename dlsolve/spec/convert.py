@@ -102,6 +102,21 @@ def positive_int(v: Any) -> int:
     return n
 
 
+def at_most(limit: int, conv: Conv = None) -> Conv:  # type: ignore[assignment]
+    """A positive integer no larger than ``limit`` (loops and sizes stay finite)."""
+    base = conv or positive_int
+    text = f"{expectation(base)} up to {limit:,}"
+
+    @expects(text)
+    def bounded(v: Any) -> int:
+        n = base(v)
+        if n > limit:
+            raise Bad(text)
+        return n
+
+    return bounded
+
+
 @expects("a non-negative integer")
 def nonneg_int(v: Any) -> int:
     n = integer_or(v, "a non-negative integer")

@@ -12,12 +12,12 @@ from dlsolve.spec.reader import (
     Bad,
     Reader,
     Said,
+    at_most,
     boolean,
     choice,
     expects,
     nonneg_int,
     pair,
-    positive_int,
 )
 
 LAYERS = ("conv", "transposed", "maxpool", "avgpool")
@@ -50,7 +50,7 @@ def input_shape(v: Any) -> tuple[int, int, int | None]:
     dims = []
     for i, item in enumerate(v):
         try:
-            dims.append(positive_int(item))
+            dims.append(at_most(100_000)(item))
         except Bad:
             raise Bad("a positive integer", (i,), item) from None
     if len(dims) == 1:
@@ -70,18 +70,18 @@ def parse(r: Reader) -> ConvShapeProblem | None:
                                                     "transpose": "transposed"}), "conv")
     need = {k: k != solve_for for k in UNKNOWNS}
     shape = r.get("input", input_shape) if need["input"] else (0, 0, None)
-    kernel = r.get("kernel", pair(positive_int)) if need["kernel"] else (0, 0)
+    kernel = r.get("kernel", pair(at_most(100_000))) if need["kernel"] else (0, 0)
     pooling = layer in ("maxpool", "avgpool")
     default_stride = kernel if pooling and kernel is not BAD else (1, 1)
-    stride = r.get("stride", pair(positive_int), default_stride) if need["stride"] else (0, 0)
+    stride = r.get("stride", pair(at_most(100_000)), default_stride) if need["stride"] else (0, 0)
     padding = r.get("padding", PADDING, (0, 0)) if need["padding"] else (0, 0)
     if padding == "valid":
         padding = (0, 0)
-    dilation = r.get("dilation", pair(positive_int), (1, 1))
+    dilation = r.get("dilation", pair(at_most(100_000)), (1, 1))
     out_pad = r.get("output_padding", pair(nonneg_int), (0, 0))
     filters = None
     if layer in ("conv", "transposed") and need["filters"]:
-        filters = r.get("filters", positive_int, what="a positive integer (the number of "
+        filters = r.get("filters", at_most(10_000_000), what="a positive integer (the number of "
                         "filters, C_out)")
     elif pooling and r.has("filters"):
         r.fail("filters", "a pooling layer has no filters (it keeps the input's channels)")

@@ -10,10 +10,10 @@ from dlsolve.spec.reader import (
     BAD,
     Reader,
     Said,
+    at_most,
     either,
     number,
     positive,
-    positive_int,
     string,
     vector,
 )
@@ -50,7 +50,7 @@ def parse(r: Reader) -> GDProblem | None:
     start = r.get("start", either(vector(number), number, what="a point: one number per "
                                                                "variable"))
     lr = r.get("learning_rate", positive)
-    steps = r.get("steps", positive_int, 10)
+    steps = r.get("steps", at_most(100_000), 10)
     if fn is None or not r.ok:
         return None
     expr, variables = fn
@@ -59,9 +59,6 @@ def parse(r: Reader) -> GDProblem | None:
         names = ", ".join(str(v) for v in variables)
         r.expected("start", f"{len(variables)} coordinate(s), one per variable ({names})",
                    Said(f"{len(start)}"))
-        return None
-    if steps > 100000:
-        r.expected("steps", "at most 100000 steps", steps)
         return None
     return GDProblem(expr, r.raw("function"), variables, [float(v) for v in start], float(lr),
                      steps)

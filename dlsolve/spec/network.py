@@ -24,13 +24,13 @@ from dlsolve.spec.reader import (
     Bad,
     Reader,
     Said,
+    at_most,
     boolean,
     choice,
     either,
     matrix,
     nonneg_int,
     number,
-    positive_int,
     string,
     vector,
 )
@@ -101,8 +101,8 @@ def _backprop_fields(r: Reader, backprop: bool) -> dict[str, Any]:
         update = ["weights", "biases"]
     elif isinstance(update, str):
         update = [update]
-    epochs = r.get("epochs", positive_int, None)
-    steps = r.get("steps", positive_int, None)
+    epochs = r.get("epochs", at_most(10_000), None)
+    steps = r.get("steps", at_most(10_000), None)
     if epochs is not None and steps is not None and epochs is not BAD and epochs != steps:
         r.fail("steps", "give epochs: or steps: (the same thing), not both")
     rnd = r.get("round", nonneg_int, None)

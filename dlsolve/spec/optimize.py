@@ -12,13 +12,13 @@ from dlsolve.spec.reader import (
     BAD,
     Reader,
     Said,
+    at_most,
     boolean,
     choice,
     either,
     matrix,
     nonneg,
     number,
-    positive_int,
     vector,
 )
 
@@ -84,7 +84,7 @@ def parse(r: Reader) -> OptimizeProblem | None:
         r.expected("gradients", "gradients: (one list per step) or a function:", Said("neither"))
     grads = r.get("gradients", either(matrix(), vector(), what="one list of gradients per step"),
                   None)
-    steps = r.get("steps", positive_int, None)
+    steps = r.get("steps", at_most(100_000), None)
     if not r.ok or params is BAD:
         return None
     params = params if isinstance(params, list) else [params]

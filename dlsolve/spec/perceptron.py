@@ -12,6 +12,7 @@ from dlsolve.spec.reader import (
     Bad,
     Reader,
     Said,
+    at_most,
     boolean,
     choice,
     expects,
@@ -19,7 +20,6 @@ from dlsolve.spec.reader import (
     nonneg_int,
     number,
     positive,
-    positive_int,
     string,
     vector,
 )
@@ -88,7 +88,7 @@ def parse(r: Reader) -> PerceptronProblem | None:
     if gate is not None and r.has("truth_table"):
         r.fail("truth_table", "give gate: or truth_table:, not both")
     elif gate not in (None, BAD):
-        n = r.get("inputs", positive_int, 1 if gate == "NOT" else 2)
+        n = r.get("inputs", at_most(12), 1 if gate == "NOT" else 2)
         table = gate_table(gate, n) if n is not BAD else None
     elif r.has("truth_table"):
         table = _table(r)
@@ -180,7 +180,7 @@ def _network(r: Reader, n: int) -> list[GateUnit] | None:
 def _training(r: Reader, n: int) -> Training | None:
     r.allow(("learning_rate", "epochs", "weights", "bias", "rule", "learn_bias", "shuffle"))
     lr = r.get("learning_rate", positive, 1.0)
-    epochs = r.get("epochs", positive_int, 100)
+    epochs = r.get("epochs", at_most(10_000), 100)
     w = r.get("weights", vector(number, n), None)
     b = r.get("bias", number, 0.0)
     rule = r.get("rule", choice("perceptron", "add_subtract"), "perceptron")

@@ -20,6 +20,7 @@ from dlsolve.spec.convert import (
     Bad,
     Conv,
     Said,
+    at_most,
     boolean,
     choice,
     describe,
@@ -39,7 +40,8 @@ from dlsolve.spec.convert import (
 )
 from dlsolve.spec.load import Document, dotted
 
-__all__ = ["BAD", "MISSING", "REQUIRED", "Bad", "Conv", "Reader", "Said", "boolean", "choice",
+__all__ = ["BAD", "MISSING", "REQUIRED", "Bad", "Conv", "Reader", "Said", "at_most", "boolean",
+           "choice",
            "describe", "either", "expectation", "expects", "integer", "matrix", "nonneg",
            "nonneg_int", "number", "pair", "positive", "positive_int", "string", "vector"]
 
