@@ -165,3 +165,12 @@ def test_tolerance_flags(tmp_path):
     assert code == 0
     code, _, _ = check(tmp_path, "seed000-q4a-relu-network.yaml", "loss: 0.31\n", "--exact")
     assert code == 1
+
+
+def test_values_carried_rounded_as_by_hand_are_accepted(tmp_path):
+    # the seed's E = 0.1083 comes from a2 rounded to 0.7153; full precision gives 0.10823
+    code, doc, _ = check(tmp_path, "seed002-backprop-chain.yaml", "loss: 0.1083\n")
+    assert code == 0
+    assert "rounded to 4 decimal places" in notes(doc)
+    code, doc, _ = check(tmp_path, "seed002-backprop-chain.yaml", "loss: 0.1084\n")
+    assert code == 1

@@ -240,3 +240,41 @@ def test_hostile_learning_rate_stops_cleanly():
     doc = json.loads(res.stdout)
     assert "nan" not in json.dumps(doc["results"])
     assert any("left double precision" in n for n in doc["notes"])
+
+
+def test_named_identities_hold_numerically():
+    """Independent of SymPy: each named identity at random points, in plain math."""
+    rng = random.Random(5)
+    s = lambda z: 1 / (1 + math.exp(-z))  # noqa: E731
+    for _ in range(50):
+        z = rng.uniform(-5, 5)
+        p = rng.uniform(0.01, 0.99)
+        h = 1e-6
+        assert (s(z + h) - s(z - h)) / (2 * h) == pytest.approx(s(z) * (1 - s(z)), rel=1e-6)
+        assert s(-z) == pytest.approx(1 - s(z))
+        assert s(math.log(p / (1 - p))) == pytest.approx(p)
+        assert math.tanh(z) == pytest.approx(2 * s(2 * z) - 1)
+        assert (math.tanh(z + h) - math.tanh(z - h)) / (2 * h) == pytest.approx(
+            1 - math.tanh(z) ** 2, rel=1e-5, abs=1e-9)
+        zs = [rng.uniform(-3, 3) for _ in range(3)]
+        y = [0.0, 1.0, 0.0]
+
+        def ce(v):
+            m = max(v)
+            lse = m + math.log(sum(math.exp(a - m) for a in v))
+            return -sum(t * (a - lse) for t, a in zip(y, v))
+
+        e = [math.exp(a) for a in zs]
+        probs = [a / sum(e) for a in e]
+        for j in range(3):
+            up = list(zs)
+            up[j] += h
+            dn = list(zs)
+            dn[j] -= h
+            assert (ce(up) - ce(dn)) / (2 * h) == pytest.approx(probs[j] - y[j], abs=1e-6)
+        t = rng.choice([0.0, 1.0])
+
+        def bce(v):
+            return -(t * math.log(s(v)) + (1 - t) * math.log(1 - s(v)))
+
+        assert (bce(z + h) - bce(z - h)) / (2 * h) == pytest.approx(s(z) - t, abs=1e-6)

@@ -57,6 +57,13 @@ def check(kind: str, spec: Any, solution: Solution, doc: Document,
             ok, carried, verdict = True, True, "✓ (error carried forward)"
             hints.append(f"{name}: consistent with your earlier answers (error carried forward); "
                          f"from the right values it is {_short(expected)}.")
+        if not ok and kind in ("forward", "backprop"):
+            places = _places(doc, name)
+            hand = ecf.rounded_world(kind, spec, places) if places else {}
+            if name in hand and equal(hand[name], given, doc.texts, (name,), tol)[0]:
+                ok, verdict = True, f"✓ (values carried rounded to {places} places)"
+                hints.append(f"{name}: agrees with the calculation carrying values rounded to "
+                             f"{places} decimal places; full precision gives {_short(expected)}.")
         if not ok:
             hint = _slip(alternatives.get(name, []), given, doc, name, tol) or \
                 _partly_carried(name, expected, given, world, doc, tol)
@@ -79,6 +86,15 @@ def _unit_keys(kind: str, spec: Any, items: list[dict], doc: Document,
                 if not equal(e, g, doc.texts, ("outputs", i), tol)[0]:
                     keys.append(spec.net.outputs[i])
     return keys
+
+
+def _places(doc: Document, name: str) -> int | None:
+    """The most decimal places the student wrote in an answer (None if no numbers)."""
+    from dlsolve.check.compare import decimals
+
+    found = [decimals(t, 0.0) for path, t in doc.texts.items() if path[:1] == (name,)]
+    found = [d for d in found if d is not None]
+    return max(found) if found else None
 
 
 def _slip(alts: list[tuple[Any, str]], given: Any, doc: Document, name: str,

@@ -86,3 +86,33 @@ def gd_world(spec: Any, answers: dict[str, Any]) -> dict[str, Any]:
             return {}
         out.append([v - spec.learning_rate * gi for v, gi in zip(point, g)])
     return {"trajectory": out, "final": out[-1]}
+
+
+def rounded_world(kind: str, spec: Any, places: int) -> dict[str, Any]:
+    """Results of the hand calculation that carries values rounded to ``places`` decimals."""
+    from dataclasses import replace
+
+    from dlsolve.network import forward
+
+    if kind == "backprop":
+        from dlsolve.solvers.backprop_round import run_rounded
+
+        p, b, losses, params = run_rounded(replace(spec, round=places))
+        net = spec.net
+        out: dict[str, Any] = {"loss": losses[0], "losses": losses, "outputs": p.outputs(net)}
+        out.update({f"grad_{k}": v for k, v in b.grads.items()})
+        out.update({f"new_{k}": v for k, v in params.items()})
+        if net.form == "matrix":
+            out["new_weights"] = [[[params[w] for w in row] for row in layer]
+                                  for layer in net.weight_names]
+            out["new_biases"] = [[params[x] for x in layer] for layer in net.bias_names]
+        out.update({u: p.values[u] for u in net.units})
+        return out
+    if kind == "forward":
+        p = forward(spec.net, round_to=places)
+        out = {u: p.values[u] for u in spec.net.units}
+        out["outputs"] = p.outputs(spec.net)
+        if spec.loss is not None and spec.targets is not None:
+            out["loss"] = L.sample(spec.loss, spec.targets, out["outputs"]).loss
+        return out
+    return {}

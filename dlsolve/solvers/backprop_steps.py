@@ -171,6 +171,8 @@ def gradient_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.Lo
         path = chain(net, us[0][0], loss, b) if len(us) == 1 else None
         if path:
             sol.add(_chain_step(net, p, b, loss, params, param, us[0][1], path, n))
+        elif len(us) == 1 and not net.units[us[0][0]].act.softmax:
+            sol.add(_unit_chain_step(net, p, b, param, *us[0]))
         else:
             sym = [E.Mul((Sym(f"delta_{u}"), Sym(s))) if s else Sym(f"delta_{u}") for u, s in us]
             num = [E.Mul((Num(b.delta[u]), Num(p.values[s]))) if s else Num(b.delta[u])
@@ -181,6 +183,22 @@ def gradient_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.Lo
     if len(order) > MAX_PARAM_STEPS:
         sol.add(Note(f"… {len(order) - MAX_PARAM_STEPS} more gradients are computed the same "
                      "way; all are in the table (and in JSON)."))
+
+
+def _unit_chain_step(net: Network, p: Pass, b: Backward, param: str, unit: str,
+                     src: str | None) -> Step:
+    """dE/dw = dE/du · du/dz_u · dz_u/dw, the first factor from the unit's table above."""
+    u = net.units[unit]
+    zs = u.zsym
+    derivs = E.Mul((d("E", unit), d(unit, zs), d(zs, param)))
+    fprime = u.act.fn.dexpr(Sym(zs), Sym(unit), u.act.params)
+    nums = E.Mul((Num(b.dE_da.get(unit, 0.0)), Num(b.fprime[unit] or 0.0),
+                  Num(p.values[src]) if src else Num(1)))
+    return Step(f"Chain rule for {param}", d("E", param), derivs,
+                E.Mul((d("E", unit), E.Bracket("paren", fprime) if isinstance(
+                    fprime, (E.Add, E.Cases)) else fprime, Sym(src) if src else Num(1))),
+                value=b.grads[param],
+                more=(nums,), key=f"grad_{param}")
 
 
 def _chain_step(net: Network, p: Pass, b: Backward, loss: L.LossSpec,

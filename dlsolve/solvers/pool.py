@@ -67,7 +67,10 @@ def solve(spec: PoolProblem) -> Solution:
 def windows(sol: Solution, spec: PoolProblem, res) -> None:
     x, g, (kh, kw) = spec.x, spec.g, spec.kernel
     xp = pad(x, g, -np.inf if spec.mode == "max" else 0.0)
-    sol.add(Heading("Windows"))
+    first = tuple((int(r), int(c)) for r in g.rows(0, kh) for c in g.cols(0, kw))
+    sol.add(Heading("Windows"),
+            MatrixStep("The window of y[0,0] (boxed)", Sym("X_p" if any(g.pad) else "X"),
+                       _layout(xp, spec.channels), highlight=first))
     shown = 0
     for i in range(g.out[0]):
         for j in range(g.out[1]):
