@@ -259,7 +259,7 @@ def test_named_identities_hold_numerically():
         zs = [rng.uniform(-3, 3) for _ in range(3)]
         y = [0.0, 1.0, 0.0]
 
-        def ce(v):
+        def ce(v, y=y):
             m = max(v)
             lse = m + math.log(sum(math.exp(a - m) for a in v))
             return -sum(t * (a - lse) for t, a in zip(y, v))
@@ -274,7 +274,7 @@ def test_named_identities_hold_numerically():
             assert (ce(up) - ce(dn)) / (2 * h) == pytest.approx(probs[j] - y[j], abs=1e-6)
         t = rng.choice([0.0, 1.0])
 
-        def bce(v):
+        def bce(v, t=t):
             return -(t * math.log(s(v)) + (1 - t) * math.log(1 - s(v)))
 
         assert (bce(z + h) - bce(z - h)) / (2 * h) == pytest.approx(s(z) - t, abs=1e-6)

@@ -26,9 +26,11 @@ def test_every_error_of_a_file_in_one_run(tmp_path):
     p = write(tmp_path, "kind: convshape\ninput: [32, 32, 3]\nkernel: three\nfilters: -2\n"
                         "stride: 0\npaddin: 1\n")
     assert errors(["convshape", p]) == [
-        f"{p}:3:9: kernel: expected a positive integer up to 100,000 or a pair [h, w] of them, got 'three'",
+        f"{p}:3:9: kernel: expected a positive integer up to 100,000 or a pair [h, w] of them, "
+        "got 'three'",
         f"{p}:4:10: filters: expected a positive integer, got -2",
-        f"{p}:5:9: stride: expected a positive integer up to 100,000 or a pair [h, w] of them, got 0",
+        f"{p}:5:9: stride: expected a positive integer up to 100,000 or a pair [h, w] of them, "
+        "got 0",
         f"{p}:6:1: paddin: unknown field; did you mean 'padding'?",
     ]
 
@@ -46,8 +48,8 @@ def test_scientific_notation_is_a_number_and_no_is_a_string(tmp_path):
 def test_flags_negative_stride():
     assert errors(["convshape", "--input", "32x32x3", "--filters", "8", "--kernel", "3",
                    "--stride", "-1"]) == [
-        "dlsolve convshape: --stride: expected a positive integer up to 100,000 or a pair [h, w] of them, "
-        "got -1"]
+        "dlsolve convshape: --stride: expected a positive integer up to 100,000 or a pair [h, w] "
+        "of them, got -1"]
 
 
 def test_kernel_larger_than_padded_input():
