@@ -99,10 +99,6 @@ def _add(a: Activation) -> None:
     REGISTRY[a.name] = a
 
 
-def _pick(cond: bool, a: Expr, b: Expr) -> Expr:
-    return a if cond else b
-
-
 _add(Activation("linear", "linear", lambda x, p: x, lambda x, p: 1.0,
                 lambda x, p: x, lambda x, y, p: Num(1), lambda p: "(-∞, ∞)"))
 _add(Activation(

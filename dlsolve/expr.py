@@ -201,9 +201,6 @@ def call(name: str, *args: object) -> Call:
     return Call(name, tuple(lift(a) for a in args))
 
 
-def eq(lhs: object, rhs: object) -> Relation:
-    """``lhs = rhs``."""
-    return Relation(lift(lhs), "=", lift(rhs))
 
 
 def exp(x: object) -> Pow:
@@ -211,9 +208,6 @@ def exp(x: object) -> Pow:
     return Pow(Sym("e"), lift(x))
 
 
-def nums(values: list[Number] | tuple[Number, ...]) -> Seq:
-    """A bracketed list of numbers."""
-    return Seq(tuple(Num(v) for v in values), "[]")
 
 
 def elide(terms: list[Expr], keep: int = 8, what: str = "terms") -> list[Expr]:
