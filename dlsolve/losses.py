@@ -68,6 +68,19 @@ class SampleLoss:
     clipped: list[int]
 
 
+def convention(spec: LossSpec) -> str:
+    """The sentence naming the loss and how its logarithms are guarded."""
+    text = f"Convention: {spec.title}."
+    if spec.name in ("bce", "cce", "sparse_cce"):
+        text += (" The predictions are raw scores (from_logits): stable log-sigmoid / "
+                 "log-softmax, nothing clipped." if spec.from_logits else
+                 f" Probabilities are clipped to [ε, 1 - ε] with ε = {spec.epsilon:g} before "
+                 f"any logarithm.")
+    if spec.log_base:
+        text += f" Logarithms in base {spec.log_base:g}."
+    return text
+
+
 def log(spec: LossSpec, x: float) -> float:
     """ln x (or log_base x)."""
     v = math.log(x)

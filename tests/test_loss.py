@@ -140,3 +140,17 @@ def test_errors(tmp_path):
               "c.yaml")
     assert run(["loss", p]).stderr.strip() == (
         f"{p}:4:11: targets[0]: expected a class index 0..1 (0-based), got 2")
+
+
+def test_hinge_in_a_network_reads_zero_labels_as_minus_one():
+    import dlsolve
+
+    sol = dlsolve.solve({"kind": "forward", "inputs": [1.0], "targets": [0], "loss": "hinge",
+                         "layers": [{"weights": [[0.5]], "bias": 0}]})
+    assert sol.results["loss"] == 1.5  # max(0, 1 - (-1)(0.5))
+    assert any("target 0 is read as -1" in n for n in sol.notes)
+
+
+def test_clipping_convention_is_always_stated():
+    out = run(["loss", "--kind", "bce", "--pred", "0.9", "--target", "1", "--format", "text"]).stdout
+    assert "Probabilities are clipped to [ε, 1 - ε] with ε = 1e-12" in out

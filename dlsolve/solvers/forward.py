@@ -11,7 +11,7 @@ import math
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
-from dlsolve.losses import LossSpec
+from dlsolve.losses import LossSpec, convention
 from dlsolve.network import Network, Pass, forward
 from dlsolve.render.numbers import fmt_number
 from dlsolve.solvers.loss import loss_steps
@@ -172,7 +172,9 @@ def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
 
 def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: list[float],
                  defaulted: bool) -> float:
-    sol.add(Heading("Loss"), Note(f"Convention: {loss.title}."))
+    sol.add(Heading("Loss"), Note(convention(loss)))
+    if loss.name == "hinge":
+        sol.note("Hinge loss takes labels ±1: target 0 is read as -1.")
     if defaulted:
         sol.note(f"No loss: was given; {loss.name} was used ({loss.title}).")
     res = loss_steps(sol, loss, targets, p.outputs(net), net.outputs, net.outputs)

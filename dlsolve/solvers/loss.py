@@ -119,10 +119,7 @@ def _categorical_step(sol: Solution, spec: L.LossSpec, t: list[float], o: list[f
 def solve(spec: LossProblem) -> Solution:
     ls = spec.loss
     sol = Solution("loss", f"Loss: {ls.name}", answer=("loss",))
-    sol.add(Note(f"Convention: {ls.title}."))
-    if ls.from_logits:
-        sol.note("from_logits: the predictions are raw scores; the logarithms use a stable "
-                 "log-sigmoid / log-softmax, so nothing is clipped.")
+    sol.add(Note(L.convention(ls)))
     if spec.converted_labels:
         sol.note("Hinge loss takes labels ±1: the 0 labels were read as -1.")
     n = len(spec.predictions)

@@ -84,6 +84,8 @@ def parse(r: Reader, backprop: bool = False) -> NetworkProblem | None:
     _check_loss_fits(r, net, loss, targets)
     if not r.ok:
         return None
+    if loss is not None and loss.name == "hinge" and targets is not None:
+        targets = [-1.0 if v == 0 else v for v in targets]  # labels ±1, as the loss says
     return NetworkProblem(net, targets, loss, defaulted, r.get("matrix", boolean, False), **extra)
 
 
