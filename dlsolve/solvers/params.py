@@ -8,12 +8,12 @@ and the jump multiplies by the stride.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
-from dlsolve.solvers.convshape import out_size
-from dlsolve.spec.params import Layer, ParamsProblem
+from dlsolve.spec.params import Layer, ParamsProblem, channels, output_shape, window
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
 
@@ -39,9 +39,8 @@ def solve(spec: ParamsProblem) -> Solution:
         name = layer.name or f"{layer.type}_{counts[layer.type]}"
         if layer.type == "dense" and len(shape) > 1:
             sol.note(f"{name}: the {'×'.join(map(str, shape))} input is flattened to "
-                     f"{_prod(shape)} values first, as exam networks do (Keras' Dense would act "
-                     f"on the last axis only).")
-            shape = [_prod(shape)]
+                     f"{math.prod(shape)} values first, as exam networks do (Keras' Dense "
+                     f"would act on the last axis only).")
         row, shape, rf, jump = _layer(layer, name, shape, rf, jump)
         rows.append(row)
         if row.formula is not None:
@@ -65,65 +64,35 @@ def solve(spec: ParamsProblem) -> Solution:
     return sol
 
 
-def _prod(shape: list[int]) -> int:
-    out = 1
-    for n in shape:
-        out *= n
-    return out
-
-
-def _spatial(shape: list[int]) -> tuple[int, int, int]:
-    if len(shape) == 3:
-        return shape[0], shape[1], shape[2]
-    if len(shape) == 2:
-        return shape[0], shape[1], 1
-    raise ValueError
-
-
 def _layer(layer: Layer, name: str, shape: list[int], rf: int, jump: int) -> tuple:
+    """(the summary row, the new shape, receptive field, jump) of one layer."""
     o, t = layer.options, layer.type
-    grow = "all" if rf == 0 else str(rf)
+    new = output_shape(layer, shape)
+    grow = str(rf) if rf else "all"
     if t == "dense":
-        n_in, n_out = shape[0], o["units"]
-        bias = o["bias"]
+        n_in, n_out, bias = math.prod(shape), o["units"], o["bias"]
         p = (n_in + int(bias)) * n_out
-        f = (E.Bracket("paren", Num(n_in) + Num(1)) * Num(n_out)) if bias else Num(n_in) * Num(
-            n_out)
-        return Row(name, [n_out], p, n_in * n_out, p, f, "all"), [n_out], 0, jump
+        f = E.Bracket("paren", Num(n_in) + Num(1)) * Num(n_out) if bias else \
+            Num(n_in) * Num(n_out)
+        return Row(name, new, p, n_in * n_out, p, f, "all"), new, 0, jump
     if t in ("conv2d", "maxpool", "avgpool"):
-        h, w, c = _spatial(shape)
-        k = o["kernel"]
-        s = o["stride"] or (k if t != "conv2d" else (1, 1))
-        d = o.get("dilation", (1, 1))
-        pad = o["padding"]
-        pads = ("same", "same") if pad == "same" else pad
-        oh = out_size(h, k[0], s[0], pads[0], d[0], "conv")[0]
-        ow = out_size(w, k[1], s[1], pads[1], d[1], "conv")[0]
-        c_out = o["filters"] if t == "conv2d" else c
-        new_rf = rf + (d[0] * (k[0] - 1)) * jump if rf else 0
-        if t == "conv2d":
-            bias = o["bias"]
-            p = (k[0] * k[1] * c + int(bias)) * c_out
-            inner = Num(k[0]) * Num(k[1]) * Num(c)
-            f = (E.Bracket("paren", inner + Num(1)) * Num(c_out)) if bias else inner * Num(c_out)
-            row = Row(name, [oh, ow, c_out], p, k[0] * k[1] * c * c_out, p, f,
-                      str(new_rf) if rf else "all")
-        else:
-            row = Row(name, [oh, ow, c_out], 0, 0, 0, None, str(new_rf) if rf else "all")
-        return row, [oh, ow, c_out], new_rf, jump * s[0]
+        k, s, d, _ = window(layer)
+        new_rf = rf + d[0] * (k[0] - 1) * jump if rf else 0
+        grow = str(new_rf) if rf else "all"
+        if t == "maxpool" or t == "avgpool":
+            return Row(name, new, 0, 0, 0, None, grow), new, new_rf, jump * s[0]
+        c, c_out, bias = channels(shape), o["filters"], o["bias"]
+        p = (k[0] * k[1] * c + int(bias)) * c_out
+        inner = Num(k[0]) * Num(k[1]) * Num(c)
+        f = E.Bracket("paren", inner + Num(1)) * Num(c_out) if bias else inner * Num(c_out)
+        return Row(name, new, p, k[0] * k[1] * c * c_out, p, f, grow), new, new_rf, jump * s[0]
     if t in ("globalavgpool", "globalmaxpool"):
-        c = shape[-1]
-        return Row(name, [c], 0, 0, 0, None, "all"), [c], 0, jump
-    if t == "flatten":
-        n = _prod(shape)
-        return Row(name, [n], 0, 0, 0, None, grow), [n], rf, jump
-    if t == "dropout":
-        return Row(name, list(shape), 0, 0, 0, None, grow), shape, rf, jump
+        return Row(name, new, 0, 0, 0, None, "all"), new, 0, jump
     if t == "batchnorm":
         c = shape[-1]
-        f = Num(4) * Num(c)
-        return Row(name, list(shape), 4 * c, 0, 2 * c, f, grow), shape, rf, jump
-    # embedding
-    p = o["input_dim"] * o["output_dim"]
-    new = list(shape) + [o["output_dim"]]
-    return Row(name, new, p, p, p, Num(o["input_dim"]) * Num(o["output_dim"]), "—"), new, rf, jump
+        return Row(name, new, 4 * c, 0, 2 * c, Num(4) * Num(c), grow), new, rf, jump
+    if t == "embedding":
+        p = o["input_dim"] * o["output_dim"]
+        f = Num(o["input_dim"]) * Num(o["output_dim"])
+        return Row(name, new, p, p, p, f, "—"), new, rf, jump
+    return Row(name, new, 0, 0, 0, None, grow), new, rf, jump   # flatten, dropout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.common import PADDING
 from dlsolve.spec.reader import (
     BAD,
+    REQUIRED,
     Reader,
     boolean,
     choice,
@@ -70,41 +72,61 @@ def parse(r: Reader) -> ParamsProblem | None:
     return ParamsProblem(shape, layers) if r.ok else None
 
 
-def _check_shapes(r: Reader, shape: list[int], layers: list[Layer]) -> None:
-    """Walk the shapes; a conv or pooling layer needs an H×W(×C) input its window fits."""
+class ShapeError(ValueError):
+    """A layer that cannot take the shape it is given: (field, message)."""
+
+
+def window(layer: Layer) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int], tuple]:
+    """(kernel, stride, dilation, paddings) of a conv or pooling layer; pooling strides
+    default to the kernel."""
+    o = layer.options
+    k = o["kernel"]
+    s = o["stride"] or (k if layer.type != "conv2d" else (1, 1))
+    pads = ("same", "same") if o["padding"] == "same" else o["padding"]
+    return k, s, o.get("dilation", (1, 1)), pads
+
+
+def channels(shape: list[int]) -> int:
+    """C of an H×W×C shape (1 for H×W)."""
+    return shape[2] if len(shape) > 2 else 1
+
+
+def output_shape(layer: Layer, shape: list[int]) -> list[int]:
+    """The shape a layer gives for ``shape`` (dense flattens first); ShapeError if it can't."""
     from dlsolve.solvers.convshape import out_size
 
+    t, o = layer.type, layer.options
+    if t in ("conv2d", "maxpool", "avgpool", "globalavgpool", "globalmaxpool"):
+        if len(shape) < 2:
+            raise ShapeError("type", f"a {t} layer needs an H×W(×C) input, but it gets "
+                             f"{'×'.join(map(str, shape))} values (flattened)")
+        if t.startswith("global"):
+            return [channels(shape)]
+        k, s, d, pads = window(layer)
+        for n, kk, p, dd in zip(shape[:2], k, pads, d):
+            if p != "same" and dd * (kk - 1) + 1 > n + 2 * p:
+                raise ShapeError("kernel", f"expected a window that fits the "
+                                 f"{shape[0]}×{shape[1]} input (padding {p}), got {kk}")
+        return [out_size(shape[0], k[0], s[0], pads[0], d[0], "conv")[0],
+                out_size(shape[1], k[1], s[1], pads[1], d[1], "conv")[0],
+                o["filters"] if t == "conv2d" else channels(shape)]
+    if t == "dense":
+        return [o["units"]]
+    if t == "flatten":
+        return [math.prod(shape)]
+    if t == "embedding":
+        return list(shape) + [o["output_dim"]]
+    return list(shape)
+
+
+def _check_shapes(r: Reader, shape: list[int], layers: list[Layer]) -> None:
+    """Walk the shapes; report the first layer that cannot take its input."""
     for i, layer in enumerate(layers):
-        o = layer.options
-        if layer.type in ("conv2d", "maxpool", "avgpool", "globalavgpool", "globalmaxpool"):
-            if len(shape) < 2:
-                r.fail(("layers", i, "type"), f"a {layer.type} layer needs an H×W(×C) input, "
-                       f"but it gets {'×'.join(map(str, shape))} values (flattened)")
-                return
-            h, w = shape[0], shape[1]
-            c = shape[2] if len(shape) > 2 else 1
-            if layer.type.startswith("global"):
-                shape = [c]
-                continue
-            k, pad = o["kernel"], o["padding"]
-            s = o["stride"] or (k if layer.type != "conv2d" else (1, 1))
-            d = o.get("dilation", (1, 1))
-            pads = ("same", "same") if pad == "same" else pad
-            for n, kk, p, dd in zip((h, w), k, pads, d):
-                if p != "same" and dd * (kk - 1) + 1 > n + 2 * p:
-                    r.fail(("layers", i, "kernel"), f"expected a window that fits the "
-                           f"{h}×{w} input (padding {p}), got {kk}")
-                    return
-            shape = [out_size(h, k[0], s[0], pads[0], d[0], "conv")[0],
-                     out_size(w, k[1], s[1], pads[1], d[1], "conv")[0],
-                     o["filters"] if layer.type == "conv2d" else c]
-        elif layer.type in ("flatten", "dense"):
-            n = 1
-            for v in shape:
-                n *= v
-            shape = [n] if layer.type == "flatten" else [o["units"]]
-        elif layer.type == "embedding":
-            shape = list(shape) + [o["output_dim"]]
+        try:
+            shape = output_shape(layer, shape)
+        except ShapeError as e:
+            r.fail(("layers", i, e.args[0]), e.args[1])
+            return
 
 
 def _options(r: Reader, kind: str) -> dict[str, Any]:
@@ -112,7 +134,7 @@ def _options(r: Reader, kind: str) -> dict[str, Any]:
         "units": lambda: r.get("units", positive_int),
         "filters": lambda: r.get("filters", positive_int),
         "kernel": lambda: r.get("kernel", pair(positive_int), None if kind.endswith("pool")
-                                 else _required()),
+                                 else REQUIRED),
         "stride": lambda: r.get("stride", pair(positive_int), None),
         "padding": lambda: r.get("padding", PADDING, (0, 0)),
         "dilation": lambda: r.get("dilation", pair(positive_int), (1, 1)),
@@ -129,8 +151,3 @@ def _options(r: Reader, kind: str) -> dict[str, Any]:
         out["padding"] = (0, 0)
     return out
 
-
-def _required() -> Any:
-    from dlsolve.spec.reader import REQUIRED
-
-    return REQUIRED
