@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from dlsolve import losses as L
 from dlsolve.errors import SolverBug
+from dlsolve.mathfns import round_hand
 from dlsolve.network import Network, Pass, forward
 
 Rounder = Callable[[float], float]
@@ -25,19 +26,6 @@ Rounder = Callable[[float], float]
 
 def identity(x: float) -> float:
     return x
-
-
-def round_hand(x: float, places: int) -> float:
-    """Round as a hand calculation writes a value: ``places`` decimals, and at least
-    ``places`` significant figures below 1 (0.0010214 -> 0.001021, 0.60229 -> 0.6023).
-
-    >>> round_hand(0.0010213958, 4), round_hand(0.602286, 4), round_hand(12.34567, 2)
-    (0.001021, 0.6023, 12.35)
-    """
-    if x == 0 or not math.isfinite(x):
-        return x
-    decimals = places if abs(x) >= 1 else max(places, places - 1 - math.floor(math.log10(abs(x))))
-    return round(x, decimals)
 
 
 def rounder(places: int | None) -> Rounder:

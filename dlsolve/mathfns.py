@@ -54,3 +54,16 @@ def sinc_d(x: float) -> float:
 
 def softplus_beta(x: float, b: float) -> float:
     return x if b * x > 20 else softplus(b * x) / b
+
+
+def round_hand(x: float, places: int) -> float:
+    """Round as a hand calculation writes a value: ``places`` decimals, and at least
+    ``places`` significant figures below 1 (0.0010214 -> 0.001021, 0.60229 -> 0.6023).
+
+    >>> round_hand(0.0010213958, 4), round_hand(0.602286, 4), round_hand(12.34567, 2)
+    (0.001021, 0.6023, 12.35)
+    """
+    if x == 0 or not math.isfinite(x):
+        return x
+    decimals = places if abs(x) >= 1 else max(places, places - 1 - math.floor(math.log10(abs(x))))
+    return round(x, decimals)

@@ -13,6 +13,7 @@ import operator
 from dataclasses import dataclass, field
 
 from dlsolve.activations import apply
+from dlsolve.mathfns import round_hand
 from dlsolve.spec.common import ActivationSpec
 
 Weight = str | float  # a parameter name, or a fixed number
@@ -88,11 +89,7 @@ def forward(net: Network, params: dict[str, float] | None = None,
     zs: dict[str, float] = {}
 
     def rnd(x: float) -> float:
-        if round_to is None:
-            return x
-        from dlsolve.backprop import round_hand
-
-        return round_hand(x, round_to)
+        return x if round_to is None else round_hand(x, round_to)
 
     table = params if params is not None else net.params
     for layer in net.layers:

@@ -68,18 +68,18 @@ def _updates(out: Alternatives, spec: Any, results: dict[str, Any]) -> None:
     ascent = {k: v + lr * results[f"grad_{k}"] if role.get(k) in which else v
               for k, v in net.params.items()}
     seq = sequential_update(net, spec.loss, spec.targets, lr, which)
-    for k in net.params:
-        _add(out, f"new_{k}", ascent[k], "the gradient was added: that is gradient ascent; "
-                                         "descent subtracts it (p - η·∂E/∂p)")
-        _add(out, f"new_{k}", seq[k], "the later layers' new weights were used for this "
-                                      "gradient: updates are simultaneous, from one forward "
-                                      "pass with the old weights")
-    if net.form == "matrix":
-        for name, table in (("ascent", ascent), ("sequential", seq)):
-            hint = out[f"new_{net.weight_names[0][0][0]}"][0 if name == "ascent" else 1][1]
+    hints = {"ascent": "the gradient was added: that is gradient ascent; descent subtracts "
+                       "it (p - η·∂E/∂p)",
+             "sequential": "the later layers' new weights were used for this gradient: updates "
+                           "are simultaneous, from one forward pass with the old weights"}
+    for kind, table in (("ascent", ascent), ("sequential", seq)):
+        for k in net.params:
+            _add(out, f"new_{k}", table[k], hints[kind])
+        if net.form == "matrix":
             _add(out, "new_weights", [[[table[w] for w in row] for row in layer]
-                                      for layer in net.weight_names], hint)
-            _add(out, "new_biases", [[table[b] for b in layer] for layer in net.bias_names], hint)
+                                      for layer in net.weight_names], hints[kind])
+            _add(out, "new_biases", [[table[b] for b in layer] for layer in net.bias_names],
+                 hints[kind])
 
 
 def loss_problem(spec: Any, results: dict[str, Any]) -> Alternatives:

@@ -14,7 +14,7 @@ from typing import Any
 def fmt_number(x: Any, digits: int = 4) -> str:
     """Format a number for display.
 
-    >>> fmt_number(0.95226982, 4), fmt_number(2.0), fmt_number(0.00031945), fmt_number(-1.5)
+    >>> fmt_number(0.95226982, 4), fmt_number(2.0), fmt_number(0.000319451), fmt_number(-1.5)
     ('0.9523', '2', '0.0003195', '-1.5')
     >>> fmt_number(248453923.56604272), fmt_number(4.07e-10), fmt_number(float('inf'))
     ('248453923.566', '4.07e-10', 'inf')

@@ -80,7 +80,7 @@ def _table(sol: Solution, names: list[str], traj: list, grads_at: list) -> None:
     rows = []
     for t in range(len(traj)):
         g = grads_at[t] if t < len(grads_at) else None
-        rows.append((t, traj[t], g if g is not None else "", ))
+        rows.append((t, traj[t], g if g is not None else ""))
     if len(rows) > HEAD + TAIL + 1:
         rows = rows[:HEAD] + [("…", f"{len(rows) - HEAD - TAIL} iterations", "")] + rows[-TAIL:]
     sol.add(Heading("Iterations"), TableStep("", ("t", f"({', '.join(names)})", "gradient"),

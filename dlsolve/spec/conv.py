@@ -84,10 +84,10 @@ def _kernels(r: Reader, c_in: int) -> tuple[np.ndarray, bool] | None:
         r.fail("kernel", "give kernel: (one filter) or kernels: (a list of filters), one of them")
         return None
     if r.has("kernel"):
-        k, chans = r.get("kernel", tensor3), None
-        if k is BAD:
+        got = r.get("kernel", tensor3)
+        if got is BAD:
             return None
-        k, chans = k
+        k = got[0]
         if k.shape[0] != c_in:
             r.expected("kernel", f"a kernel with the input's {c_in} channel(s)",
                        Said(f"{k.shape[0]}"))
