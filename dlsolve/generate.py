@@ -36,7 +36,7 @@ def _softmax(rng: random.Random) -> dict[str, Any]:
 
 
 def _activation(rng: random.Random) -> dict[str, Any]:
-    from dlsolve.activations import NAMES
+    from dlsolve.kernels.activations import NAMES
 
     name = rng.choice([n for n in NAMES if n != "swish"])
     return {"kind": "activation", "name": name,

@@ -6,7 +6,7 @@ import math
 import pytest
 from conftest import PROBLEMS, results, run
 
-from dlsolve.activations import NAMES, REGISTRY, apply
+from dlsolve.kernels.activations import NAMES, REGISTRY, apply
 
 POINTS = [-3.7, -1.3, -0.4, 0.3, 0.9, 2.2, 5.1]
 

@@ -8,7 +8,7 @@ import pytest
 from conftest import PROBLEMS, results, run, write
 
 import dlsolve
-from dlsolve.activations import REGISTRY
+from dlsolve.kernels.activations import REGISTRY
 
 
 def sig(z):
@@ -107,7 +107,7 @@ def test_kink_convention_is_stated(tmp_path):
 
 
 def test_a_wrong_gradient_fails_loudly(monkeypatch, tmp_path):
-    import dlsolve.backprop as bp
+    import dlsolve.kernels.backprop as bp
 
     real = bp.backward
 

@@ -71,7 +71,7 @@ def test_gradient_ascent_hint(tmp_path):
 def test_sequential_update_hint(tmp_path):
     import dlsolve.api as api  # noqa: F401
     from dlsolve import solve
-    from dlsolve.backprop import sequential_update
+    from dlsolve.kernels.backprop import sequential_update
 
     spec = solve(PROBLEMS / "seed002-backprop-chain.yaml")
     from dlsolve.api import parse_document

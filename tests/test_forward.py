@@ -7,7 +7,7 @@ import random
 import pytest
 from conftest import PROBLEMS, results, run, write
 
-from dlsolve.activations import REGISTRY
+from dlsolve.kernels.activations import REGISTRY
 
 SEED000_MATRIX = """kind: forward
 inputs: [2.0, -1.0]

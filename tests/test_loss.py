@@ -152,5 +152,6 @@ def test_hinge_in_a_network_reads_zero_labels_as_minus_one():
 
 
 def test_clipping_convention_is_always_stated():
-    out = run(["loss", "--kind", "bce", "--pred", "0.9", "--target", "1", "--format", "text"]).stdout
+    out = run(["loss", "--kind", "bce", "--pred", "0.9", "--target", "1",
+               "--format", "text"]).stdout
     assert "Probabilities are clipped to [ε, 1 - ε] with ε = 1e-12" in out

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from dlsolve import losses as L
-from dlsolve.activations import apply
-from dlsolve.network import softmax
+from dlsolve.kernels import losses as L
+from dlsolve.kernels.activations import apply
+from dlsolve.kernels.network import softmax
 
 
 def _num(v: Any) -> bool:
@@ -92,7 +92,7 @@ def rounded_world(kind: str, spec: Any, places: int) -> dict[str, Any]:
     """Results of the hand calculation that carries values rounded to ``places`` decimals."""
     from dataclasses import replace
 
-    from dlsolve.network import forward
+    from dlsolve.kernels.network import forward
 
     if kind == "backprop":
         from dlsolve.solvers.backprop_round import run_rounded

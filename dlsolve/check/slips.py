@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from dlsolve import losses as L
+from dlsolve.kernels import losses as L
 
 Alternatives = dict[str, list[tuple[Any, str]]]
 
@@ -60,7 +60,7 @@ def _loss_conventions(out: Alternatives, loss: L.LossSpec, t: list[float],
 
 
 def _updates(out: Alternatives, spec: Any, results: dict[str, Any]) -> None:
-    from dlsolve.backprop import roles, sequential_update
+    from dlsolve.kernels.backprop import roles, sequential_update
 
     lr, net = spec.learning_rate, spec.net
     which = set(spec.update)

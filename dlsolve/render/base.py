@@ -36,8 +36,6 @@ class Renderer:
 
     def matrix_blocks(self, step: Any) -> list[str]:
         """'name = [matrix]' in LaTeX for each matrix of a MatrixStep (channels numbered)."""
-        from dlsolve.render.text import matrices
-
         grids = matrices(step.matrix)
         name = self.p(step.name) if step.name is not None else ""
         out = []
@@ -150,3 +148,11 @@ def answer_items(solution: Solution) -> list[tuple[str, Any]]:
     """The results that answer the question (all results when none are singled out)."""
     names = solution.answer or tuple(solution.results)
     return [(n, solution.results[n]) for n in names if n in solution.results]
+
+
+def matrices(value: Any) -> list[Any]:
+    """A matrix as a one-item list; a list of matrices (channels) as itself."""
+    if value and isinstance(value[0], (list, tuple)) and value[0] and \
+            isinstance(value[0][0], (list, tuple)):
+        return list(value)
+    return [value]

@@ -12,9 +12,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.base import Renderer, answer_items, matrices
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
-from dlsolve.render.text import matrices
 from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.base import Renderer, answer_items, matrices
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
 from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
@@ -93,14 +93,6 @@ class TextRenderer(Renderer):
                 cells[r][c] = f"[{cells[r][c]}]"
         width = max((len(c) for row in cells for c in row), default=1)
         return ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
-
-
-def matrices(value: Any) -> list[Any]:
-    """A matrix as a one-item list; a list of matrices (channels) as itself."""
-    if value and isinstance(value[0], (list, tuple)) and value[0] and \
-            isinstance(value[0][0], (list, tuple)):
-        return list(value)
-    return [value]
 
 
 def ascii_table(cells: list[list[str]]) -> list[str]:

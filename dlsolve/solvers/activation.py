@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 
-from dlsolve.activations import REGISTRY, apply
 from dlsolve.expr import Call, Num, Sym
+from dlsolve.kernels.activations import REGISTRY, apply
 from dlsolve.spec.activation import ActivationProblem
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
-from dlsolve import losses as L
-from dlsolve.backprop import (
+from dlsolve.expr import Num, Sym
+from dlsolve.kernels import losses as L
+from dlsolve.kernels.backprop import (
     DIRECTIONS,
     MAX_CHECKED,
     Backward,
@@ -20,8 +21,7 @@ from dlsolve.backprop import (
     roles,
     update,
 )
-from dlsolve.expr import Num, Sym
-from dlsolve.network import Network, Pass, forward, param_order
+from dlsolve.kernels.network import Network, Pass, forward, param_order
 from dlsolve.solvers.backprop_steps import (
     d,
     delta_table,

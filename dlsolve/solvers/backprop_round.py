@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlsolve import losses as L
-from dlsolve.backprop import Backward, backward, roles, rounder, update
-from dlsolve.network import Network, Pass, forward, param_order
+from dlsolve.kernels import losses as L
+from dlsolve.kernels.backprop import Backward, backward, roles, rounder, update
+from dlsolve.kernels.network import Network, Pass, forward, param_order
 from dlsolve.spec.network import NetworkProblem
 from dlsolve.steps import Heading, Note, Solution, TableStep
 

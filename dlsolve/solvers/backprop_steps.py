@@ -9,10 +9,10 @@ delta expanded as f'(z_h) · Σ_k w_kh delta_k.
 from __future__ import annotations
 
 from dlsolve import expr as E
-from dlsolve import losses as L
-from dlsolve.backprop import Backward
 from dlsolve.expr import Deriv, Num, Sym
-from dlsolve.network import Network, Pass
+from dlsolve.kernels import losses as L
+from dlsolve.kernels.backprop import Backward
+from dlsolve.kernels.network import Network, Pass
 from dlsolve.solvers.loss import target_name
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from dlsolve import expr as E
-from dlsolve.activations import apply
-from dlsolve.convolution import conv_backward, conv_forward, full_convolution, pad
 from dlsolve.expr import Num, Sym
+from dlsolve.kernels.activations import apply
+from dlsolve.kernels.convolution import conv_backward, conv_forward, full_convolution, pad
 from dlsolve.spec.conv import ConvProblem
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step
 

@@ -11,7 +11,7 @@ import sympy as sp
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
-from dlsolve.solvers.convshape import out_size
+from dlsolve.kernels.shapes import out_size
 from dlsolve.spec.convshape import ConvShapeProblem
 from dlsolve.steps import Heading, Note, Solution, Step
 from dlsolve.symbolic import from_sympy

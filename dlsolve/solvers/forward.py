@@ -11,8 +11,8 @@ import math
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
-from dlsolve.losses import LossSpec, convention
-from dlsolve.network import Network, Pass, forward
+from dlsolve.kernels.losses import LossSpec, convention
+from dlsolve.kernels.network import Network, Pass, forward
 from dlsolve.render.numbers import fmt_number
 from dlsolve.solvers.loss import loss_steps
 from dlsolve.spec.network import NetworkProblem

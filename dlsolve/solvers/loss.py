@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 from dlsolve import expr as E
-from dlsolve import losses as L
 from dlsolve.expr import Num, Sym
+from dlsolve.kernels import losses as L
 from dlsolve.spec.loss import LossProblem
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
-from dlsolve.optimizers import DEFAULTS, Optimizer
+from dlsolve.kernels.optimizers import DEFAULTS, Optimizer
 from dlsolve.spec.optimize import OptimizeProblem
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from dlsolve import expr as E
-from dlsolve.convolution import pad, pool_backward, pool_forward
 from dlsolve.expr import Num, Sym
+from dlsolve.kernels.convolution import pad, pool_backward, pool_forward
 from dlsolve.spec.conv import PoolProblem
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step
 

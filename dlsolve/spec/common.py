@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dlsolve.activations import NAMES, REGISTRY, Activation, lookup
+from dlsolve.kernels.activations import NAMES, REGISTRY, Activation, lookup
 from dlsolve.spec.reader import Bad, choice, either, expects, nonneg_int, number, pair
 
 KINK = choice("pytorch", "left", "right")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from dlsolve.convolution import Geometry, geometry
+from dlsolve.kernels.convolution import Geometry, geometry
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.common import PADDING, ActivationSpec, activation_conv
 from dlsolve.spec.reader import (

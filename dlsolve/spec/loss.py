@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dlsolve import losses as L
+from dlsolve.kernels import losses as L
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.reader import (
     BAD,

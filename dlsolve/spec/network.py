@@ -1,4 +1,4 @@
-"""Network specs in two forms, one result: a ``Network`` (see dlsolve.network).
+"""Network specs in two forms, one result: a ``Network`` (see dlsolve.kernels.network).
 
 Matrix form: ``inputs: [..]`` and ``layers:`` with ``weights`` (W[j][i]: from input i to unit
 j; ``weights_layout: in_out`` for W[i][j]), ``bias`` (per unit, or one number for every unit),
@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dlsolve.losses import LossSpec
-from dlsolve.network import Network, Unit
+from dlsolve.kernels.losses import LossSpec
+from dlsolve.kernels.network import Network, Unit
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec import network_named
 from dlsolve.spec.common import activation_conv, make_activation

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlsolve.network import Network, Unit, Weight
+from dlsolve.kernels.network import Network, Unit, Weight
 from dlsolve.spec.common import activation_conv, make_activation
 from dlsolve.spec.reader import BAD, Reader, Said, number, string, vector
 

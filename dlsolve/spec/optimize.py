@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dlsolve.optimizers import DEFAULTS, NAMES
+from dlsolve.kernels.optimizers import DEFAULTS, NAMES
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.gd import read_function
 from dlsolve.spec.reader import (

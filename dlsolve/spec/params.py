@@ -93,7 +93,7 @@ def channels(shape: list[int]) -> int:
 
 def output_shape(layer: Layer, shape: list[int]) -> list[int]:
     """The shape a layer gives for ``shape`` (dense flattens first); ShapeError if it can't."""
-    from dlsolve.solvers.convshape import out_size
+    from dlsolve.kernels.shapes import out_size
 
     t, o = layer.type, layer.options
     if t in ("conv2d", "maxpool", "avgpool", "globalavgpool", "globalmaxpool"):

@@ -8,8 +8,8 @@ from typing import Any
 import sympy as sp
 
 from dlsolve import expr as E
-from dlsolve.activations import SELU_ALPHA, SELU_SCALE
 from dlsolve.expr import Call, Num, Sym
+from dlsolve.kernels.activations import SELU_ALPHA, SELU_SCALE
 from dlsolve.spec.common import ActivationSpec
 from dlsolve.steps import Heading, Note, Step
 from dlsolve.symbolic import from_sympy, rational

@@ -10,10 +10,10 @@ from __future__ import annotations
 import sympy as sp
 
 from dlsolve import expr as E
-from dlsolve.activations import lookup
 from dlsolve.errors import spec_error
 from dlsolve.expr import Deriv, Sym
-from dlsolve.losses import ALIASES, NAMES, TITLES
+from dlsolve.kernels.activations import lookup
+from dlsolve.kernels.losses import ALIASES, NAMES, TITLES
 from dlsolve.steps import Heading, Note, Solution, Step
 from dlsolve.symbolic import from_sympy
 from dlsolve.symbolic.activation import sympy_form, x

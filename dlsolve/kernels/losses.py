@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dlsolve.activations import sigmoid
+from dlsolve.kernels.activations import sigmoid
 from dlsolve.names import LOSSES
 
 TITLES = {

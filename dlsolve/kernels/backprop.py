@@ -16,10 +16,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dlsolve import losses as L
 from dlsolve.errors import SolverBug
-from dlsolve.mathfns import round_hand
-from dlsolve.network import Network, Pass, forward
+from dlsolve.kernels import losses as L
+from dlsolve.kernels.mathfns import round_hand
+from dlsolve.kernels.network import Network, Pass, forward
 
 Rounder = Callable[[float], float]
 

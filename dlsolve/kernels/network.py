@@ -12,8 +12,8 @@ import math
 import operator
 from dataclasses import dataclass, field
 
-from dlsolve.activations import apply
-from dlsolve.mathfns import round_hand
+from dlsolve.kernels.activations import apply
+from dlsolve.kernels.mathfns import round_hand
 from dlsolve.spec.common import ActivationSpec
 
 Weight = str | float  # a parameter name, or a fixed number

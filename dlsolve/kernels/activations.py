@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from dlsolve import expr as E
 from dlsolve.expr import Cases, Expr, Num, Relation, Sym, call, exp
-from dlsolve.mathfns import (
+from dlsolve.kernels.mathfns import (
     GELU_K,
     gelu_tanh_d,
     mish_d,
