@@ -4,6 +4,11 @@ A Solution is an ordered list of steps plus a flat mapping of named results. Ste
 a ``Step`` is one equation written three ways (formula, numbers substituted, value); a
 ``TableStep`` is a table; ``Heading`` opens a section; ``Note`` is a sentence;
 ``MatrixStep`` shows a matrix. Renderers dispatch on the class name.
+
+Every step has a ``detail`` level: ``brief`` steps show at every level (the key equations),
+``exam`` steps (the default) at ``exam`` and ``full``, and ``full`` steps (self-checks,
+framework dumps, repeated working) only at ``full``. ``Given`` records are the data of the
+problem, shown before the derivation (and alone on a question sheet).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ class Heading:
     """Opens a section of the derivation ("Forward pass", "Layer 1")."""
 
     title: str
+    detail: str = "exam"
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,7 @@ class Note:
 
     text: str
     kind: str = "info"  # info | warning | conclusion
+    detail: str = "exam"
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class Step:
     key: str | None = None
     approx: bool = True  # the value is rounded for display ("≈") unless exact
     more: tuple[Expr, ...] = ()  # further simplified forms between substituted and value
+    detail: str = "exam"
 
     def __post_init__(self) -> None:
         for name in ("lhs", "formula", "substituted"):
@@ -63,6 +71,7 @@ class TableStep:
     rows: tuple[tuple[Any, ...], ...]
     note: str | None = None
     key: str | None = None
+    detail: str = "exam"
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class MatrixStep:
     note: str | None = None
     key: str | None = None
     highlight: tuple[tuple[int, int], ...] = ()
+    detail: str = "exam"
 
 
 @dataclass(frozen=True)
@@ -84,9 +94,31 @@ class Figure:
     title: str
     nodes: tuple[tuple[str, int], ...]        # (name, layer: 0 for inputs)
     edges: tuple[tuple[str, str, str], ...]   # (from, to, label)
+    detail: str = "exam"
+
+
+@dataclass(frozen=True)
+class Given:
+    """One datum of the problem as the exam states it: ``w1 = 0.15`` (learning rate).
+
+    ``name`` is a formula node (usually a ``Sym`` in the exam's symbols); ``value`` a number,
+    list, matrix or word; ``meaning`` a few words ("learning rate", "target").
+    """
+
+    name: Expr
+    value: Any
+    meaning: str = ""
 
 
 StepLike = Heading | Note | Step | TableStep | MatrixStep | Figure
+
+DETAIL_LEVELS = ("brief", "exam", "full")
+
+
+def shown(step: StepLike, level: str) -> bool:
+    """True when ``step`` belongs in a derivation written at ``level`` (brief, exam, full)."""
+    detail = getattr(step, "detail", "exam")
+    return DETAIL_LEVELS.index(detail) <= DETAIL_LEVELS.index(level)
 
 
 def plain(value: Any) -> Any:
@@ -114,6 +146,7 @@ class Solution:
         notes: conventions used and warnings, shown at the end and in JSON.
         answer: names of the results that answer the question (boxed in exam keys).
         statement: the problem statement, when the spec gives one.
+        givens: the problem's data, shown first (and alone on a question sheet).
     """
 
     kind: str
@@ -124,6 +157,7 @@ class Solution:
     answer: tuple[str, ...] = ()
     statement: str | None = None
     source: str | None = None
+    givens: list[Given] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.results = {k: plain(v) for k, v in self.results.items()}
@@ -131,6 +165,13 @@ class Solution:
     def add(self, *steps: StepLike) -> None:
         """Append steps to the derivation."""
         self.steps.extend(steps)
+
+    def given(self, name: Expr | str, value: Any, meaning: str = "") -> None:
+        """Record one datum of the problem (a ``str`` name becomes a symbol)."""
+        from dlsolve.expr import Sym
+
+        self.givens.append(Given(Sym(name) if isinstance(name, str) else name, plain(value),
+                                 meaning))
 
     def note(self, text: str) -> None:
         """Add a note (once)."""

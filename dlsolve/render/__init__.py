@@ -19,7 +19,7 @@ _RENDERERS = {
 }
 DEFAULT_SETTINGS: dict[str, Any] = {
     "digits": 4, "width": 100, "color": False, "standalone": True,
-    "answers_only": False, "statements_only": False, "batch": False,
+    "answers_only": False, "statements_only": False, "batch": False, "detail": "exam",
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from dlsolve import expr as E
 from dlsolve.render.formula import Printer
 from dlsolve.render.numbers import fmt_number, is_number
-from dlsolve.steps import Solution, Step
+from dlsolve.steps import MatrixStep, Solution, Step, TableStep, shown
 
 
 class Renderer:
@@ -45,9 +45,29 @@ class Renderer:
             out.append(f"{label} = {body}" if label else body)
         return out
 
+    def givens(self, solution: Solution) -> list[Any]:
+        """The problem's data rendered first: numbers and vectors in one table, matrices apart."""
+        if not solution.givens:
+            return []
+        rows, mats = [], []
+        for g in solution.givens:
+            v = g.value
+            if isinstance(v, list) and v and all(isinstance(r, list) for r in v):
+                mats.append(MatrixStep(g.meaning, g.name, v))
+            else:
+                rows.append((g.name, self.value_expr(v), g.meaning))
+        items: list[Any] = []
+        if rows:
+            items.append(TableStep("Given", ("quantity", "value", "meaning"), tuple(rows)))
+        items += mats
+        return [getattr(self, "render_" + type(i).__name__)(i) for i in items]
+
     def steps(self, solution: Solution) -> list[Any]:
+        level = self.settings.get("detail", "exam")
         out = []
         for step in solution.steps:
+            if not shown(step, level):
+                continue
             method = getattr(self, "render_" + type(step).__name__, None)
             if method is None:
                 raise TypeError(f"{type(self).__name__} has no render_{type(step).__name__}")

@@ -31,6 +31,8 @@ class JsonRenderer(Renderer):
             out["source"] = sol.source
         if sol.statement:
             out["statement"] = sol.statement
+        out["givens"] = [{"name": self.p(g.name), "value": g.value, "meaning": g.meaning}
+                         for g in sol.givens]
         out["results"] = sol.results
         out["answer"] = list(sol.answer)
         out["steps"] = self.steps(sol)

@@ -39,6 +39,7 @@ class LatexRenderer(Renderer):
         parts = [rf"\section*{{{latex_escape(number + sol.title)}}}"]
         if sol.statement:
             parts.append(latex_escape(sol.statement.strip()))
+        parts += self.givens(sol)
         if self.settings.get("statements_only"):
             return "\n\n".join(parts)
         if not self.settings.get("answers_only"):

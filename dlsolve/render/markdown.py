@@ -19,6 +19,7 @@ class MarkdownRenderer(Renderer):
         parts = [f"## {number}{md_escape(sol.title)}"]
         if sol.statement:
             parts.append(md_escape(sol.statement.strip()))
+        parts += self.givens(sol)
         if self.settings.get("statements_only"):
             return "\n\n".join(parts)
         if not self.settings.get("answers_only"):

@@ -40,6 +40,8 @@ class RichRenderer(Renderer):
         out: list[Any] = [Rule(Text(number + sol.title, style="bold cyan"), style="cyan")]
         if sol.statement:
             out.append(Text(sol.statement.strip(), style="italic"))
+        for item in self.givens(sol):
+            out += [item, Text("")]
         if self.settings.get("statements_only"):
             return out
         if not self.settings.get("answers_only"):

@@ -24,6 +24,8 @@ class TextRenderer(Renderer):
         lines = [title, "=" * len(title)]
         if sol.statement:
             lines += ["", sol.statement.strip()]
+        for block in self.givens(sol):
+            lines += ["", block]
         if not self.settings.get("statements_only"):
             if not self.settings.get("answers_only"):
                 for block in self.steps(sol):
