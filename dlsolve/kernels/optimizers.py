@@ -55,11 +55,18 @@ def state_names(name: str, hyper: dict[str, Any]) -> tuple[str, ...]:
 class Optimizer:
     """Runs one optimizer; ``step`` returns the new parameters and what each step computed."""
 
-    def __init__(self, name: str, hyper: dict[str, Any], n: int):
-        self.name, self.h, self.t = name, hyper, 0
+    def __init__(self, name: str, hyper: dict[str, Any], n: int,
+                 state: dict[str, list[float]] | None = None, step: int = 0):
+        """``state`` gives start values by state name (the rest start at PyTorch's zeros);
+        ``step`` is the number of steps already taken (Adam's bias correction goes on from it).
+        """
+        self.name, self.h, self.t = name, hyper, step
         init = hyper.get("initial_accumulator_value", 0.0) if name == "adagrad" else 0.0
-        self.state = {k: [init if k == "accumulator" else 0.0] * n
+        given = state or {}
+        self.state = {k: list(given[k]) if k in given else [init if k == "accumulator" else 0.0] * n
                       for k in state_names(name, hyper)}
+        # PyTorch's momentum buffer starts as the first gradient unless a buffer was given
+        self.fresh_velocity = "velocity" not in given
 
     def step(self, p: list[float], g: list[float]) -> tuple[list[float], list[dict[str, float]]]:
         self.t += 1
@@ -93,7 +100,8 @@ class Optimizer:
         elif form == "lr_inside":
             v[i] = mu * v[i] + h["lr"] * gi
         else:
-            v[i] = gi if self.t == 1 else mu * v[i] + (1 - h["dampening"]) * gi
+            first = self.t == 1 and self.fresh_velocity
+            v[i] = gi if first else mu * v[i] + (1 - h["dampening"]) * gi
         d["velocity"] = v[i]
         if form == "lr_inside":  # v already holds the step
             d["direction"] = h["lr"] * gi + mu * v[i] if h["nesterov"] else v[i]
