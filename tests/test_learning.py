@@ -141,7 +141,7 @@ def test_momentum_conventions_are_named_and_differ():
     assert inside["velocity"] == pytest.approx([0.1 * v for v in pytorch["velocity"]])
     assert ema["final"] != pytest.approx(pytorch["final"])
     out = run(["optimize", PROBLEMS / "seed003-momentum.yaml", "--format", "text"]).stdout
-    assert "Momentum with the learning rate inside: v = μv + lr·g, p ← p - v." in out
+    assert "Momentum with the learning rate inside: v = μv + η·g, p ← p - v." in out
 
 
 TORCH_CASES = [

@@ -56,6 +56,22 @@ def softplus_beta(x: float, b: float) -> float:
     return x if b * x > 20 else softplus(b * x) / b
 
 
+def round_decimals(x: float, places: int) -> float:
+    """``x`` to ``places`` decimals, half away from zero on its shortest decimal form, as a
+    table worked by hand rounds (0.125 -> 0.13, though the double nearest 0.125 is exact and
+    ``round`` gives 0.12).
+
+    >>> round_decimals(0.768, 2), round_decimals(0.125, 2), round_decimals(-2.5, 0)
+    (0.77, 0.13, -3.0)
+    """
+    if not math.isfinite(x) or abs(x) >= 2.0**53:  # no decimals left to round there
+        return x
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+    with localcontext(prec=64):
+        return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+
+
 def round_hand(x: float, places: int) -> float:
     """Round as a hand calculation writes a value: ``places`` decimals, and at least
     ``places`` significant figures below 1 (0.0010214 -> 0.001021, 0.60229 -> 0.6023).

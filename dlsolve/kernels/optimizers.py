@@ -48,7 +48,7 @@ def state_names(name: str, hyper: dict[str, Any]) -> tuple[str, ...]:
         return ()
     if name == "rmsprop":
         return ("square_avg",) + (("grad_avg",) if hyper["centered"] else ()) + (
-            ("momentum_buffer",) if hyper["momentum"] else ())
+            ("velocity",) if hyper["momentum"] else ())
     return STATE_NAMES[name]
 
 
@@ -135,9 +135,9 @@ class Optimizer:
         den = math.sqrt(var + h["eps"]) if h["eps_inside_sqrt"] else math.sqrt(var) + h["eps"]
         d["denominator"] = den
         if h["momentum"]:
-            buf = self.state["momentum_buffer"]
+            buf = self.state["velocity"]
             buf[i] = h["momentum"] * buf[i] + gi / den
-            d["momentum_buffer"] = buf[i]
+            d["velocity"] = buf[i]
             return pi - h["lr"] * buf[i]
         return pi - h["lr"] * gi / den
 

@@ -31,7 +31,8 @@ class JsonRenderer(Renderer):
             out["source"] = sol.source
         if sol.statement:
             out["statement"] = sol.statement
-        out["givens"] = [{"name": self.p(g.name), "value": g.value, "meaning": g.meaning}
+        out["givens"] = [{"name": self.p(g.name), "meaning": g.meaning,
+                          "value": self.p(g.value) if isinstance(g.value, Expr) else g.value}
                          for g in sol.givens]
         out["results"] = sol.results
         out["answer"] = list(sol.answer)

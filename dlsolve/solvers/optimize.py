@@ -11,6 +11,7 @@ from typing import Any
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
+from dlsolve.kernels.mathfns import round_decimals
 from dlsolve.kernels.optimizers import DEFAULTS, Optimizer
 from dlsolve.spec.optimize import OptimizeProblem
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
@@ -27,7 +28,7 @@ def _sqrt(x: E.Expr) -> E.Expr:
 
 def rules(name: str, h: dict[str, Any]) -> list[tuple[E.Expr, E.Expr]]:
     """The update rules in symbols (g the gradient, t the step)."""
-    g, p, lr = Sym("g"), Sym("p"), Sym("lr")
+    g, p, lr = Sym("g"), Sym("p"), Sym("eta")
     one = Num(1)
     den = (_sqrt(Sym("v_hat") + Sym("epsilon")) if h.get("eps_inside_sqrt") else
            _sqrt(Sym("v_hat")) + Sym("epsilon"))
@@ -44,7 +45,7 @@ def rules(name: str, h: dict[str, Any]) -> list[tuple[E.Expr, E.Expr]]:
     if name == "adagrad":
         s = Sym("s")
         dd = _sqrt(s + Sym("epsilon")) if h["eps_inside_sqrt"] else _sqrt(s) + Sym("epsilon")
-        return [(s, s + g ** Num(2)), (p, p - Sym("lr_t") * g / dd)]
+        return [(s, s + g ** Num(2)), (p, p - Sym("eta_t") * g / dd)]
     if name == "rmsprop":
         v, a = Sym("v"), Sym("alpha")
         return [(v, a * v + (one - a) * g ** Num(2)), (p, p - lr * g / (_sqrt(v) +
@@ -73,10 +74,10 @@ def _hyper_note(name: str, h: dict[str, Any]) -> str:
 
 def _form_note(name: str, h: dict[str, Any]) -> str | None:
     if name in ("sgd", "momentum", "nesterov") and h["momentum"]:
-        return {"pytorch": "Momentum as PyTorch: v = μv + (1 - τ)g (v = g on the first step), "
-                           "p ← p - lr·v.",
-                "ema": "Momentum as an exponential average: v = μv + (1 - μ)g, p ← p - lr·v.",
-                "lr_inside": "Momentum with the learning rate inside: v = μv + lr·g, p ← p - v."
+        return {"pytorch": "Momentum as PyTorch: v = μv + (1 - τ)g (v = g on the first step "
+                           "unless a start velocity is given), p ← p - η·v.",
+                "ema": "Momentum as an exponential average: v = μv + (1 - μ)g, p ← p - η·v.",
+                "lr_inside": "Momentum with the learning rate inside: v = μv + η·g, p ← p - v."
                 }[h["momentum_form"]]
     if "eps_inside_sqrt" in h:
         return ("ε inside the square root: √(v + ε)." if h["eps_inside_sqrt"] else
@@ -93,20 +94,42 @@ def _gradient_source(spec: OptimizeProblem) -> Any:
     return lambda t, p: evaluate(funcs, p)
 
 
-def run(name: str, h: dict[str, Any], spec: OptimizeProblem) -> tuple[list, list, Optimizer]:
-    opt = Optimizer(name, h, len(spec.params))
+def run(name: str, h: dict[str, Any], spec: OptimizeProblem,
+        places: int | None = None) -> tuple[list, list, Optimizer]:
+    """The optimizer's steps from the spec's start (and start state).
+
+    With ``places`` the carried values (parameters, state, every gradient) are rounded to that
+    many decimals after each step, as a table worked by hand is; one step's intermediate
+    values are not.
+    """
+    opt = Optimizer(name, h, len(spec.params), spec.state, spec.step)
     grad = _gradient_source(spec)
-    history, details = [list(spec.params)], []
+    rnd = _rounder(places)
+    history, details = [rnd(spec.params)], []
     for t in range(spec.steps):
         g = grad(t, history[-1])
         if g is None or not all(map(math.isfinite, g)):
             break
-        p, d = opt.step(history[-1], g)
+        p, d = opt.step(history[-1], rnd(g))
         if not all(map(math.isfinite, p)):
             break
+        if places is not None:
+            p = rnd(p)
+            for key in opt.state:
+                opt.state[key] = rnd(opt.state[key])
+                for i, di in enumerate(d):
+                    di[key] = opt.state[key][i]
+            for i, di in enumerate(d):
+                di["new"] = p[i]
         history.append(p)
         details.append(d)
     return history, details, opt
+
+
+def _rounder(places: int | None) -> Any:
+    if places is None:
+        return list
+    return lambda xs: [round_decimals(x, places) for x in xs]
 
 
 def solve(spec: OptimizeProblem) -> Solution:
@@ -114,8 +137,9 @@ def solve(spec: OptimizeProblem) -> Solution:
         return compare(spec)
     name, h = spec.optimizers[0]
     where = f"f = {spec.text}" if spec.text else f"{len(spec.gradients or [])} given gradients"
-    sol = Solution("optimize", f"{TITLES[name]} on {where}", answer=("final",))
-    sol.add(Note(_hyper_note(name, h)))
+    sol = Solution("optimize", f"{TITLES[name]} on {where}")
+    _givens(sol, name, h, spec)
+    sol.add(Note(_hyper_note(name, h), detail="full"))
     form = _form_note(name, h)
     if form:
         sol.add(Note(form))
@@ -128,16 +152,56 @@ def solve(spec: OptimizeProblem) -> Solution:
             sol.add(Step("Gradient (SymPy)", E.Deriv(Sym("f"), Sym(str(v))), from_sympy(gexpr)))
     sol.add(Heading("Update rules"))
     for lhs, rhs in rules(name, h):
-        sol.add(Step("", lhs, rhs))
-    history, details, opt = run(name, h, spec)
+        sol.add(Step("", lhs, rhs, detail="brief"))
+    history, details, opt = run(name, h, spec, spec.round)
     _stopped(sol, name, history, spec.steps)
-    _first_step(sol, name, h, history, details)
-    _table(sol, name, h, history, details)
+    _first_step(sol, name, h, spec, history, details)
+    _table(sol, name, h, history, details, spec.step)
     sol.set("final", history[-1])
     sol.set("history", history)
     for key in opt.state:
         sol.set(key, opt.state[key])
+    sol.answer = ("final",) + tuple(opt.state)
+    if spec.round is not None:
+        full = run(name, h, spec)[0]
+        _rounded_note(sol, spec.round, history[-1], full[-1])
+        sol.set("history_full", full)
+        sol.set("final_full", full[-1])
     return sol
+
+
+SYMBOLS = {"lr": ("eta", "learning rate"), "momentum": ("mu", "momentum"),
+           "dampening": ("tau", "dampening"), "weight_decay": ("lambda", "weight decay"),
+           "alpha": ("alpha", "smoothing constant"), "eps": ("epsilon", "stability constant"),
+           "rho": ("rho", "decay rate"), "beta1": ("beta1", "first-moment decay"),
+           "beta2": ("beta2", "second-moment decay"), "lr_decay": ("lr_decay", "lr decay"),
+           "initial_accumulator_value": ("s0", "initial accumulator")}
+STATE_MEANING = {"velocity": "velocity (momentum buffer)", "accumulator": "sum of squared "
+                 "gradients", "square_avg": "running average of g²", "grad_avg": "running "
+                 "average of g", "acc_delta": "running average of Δ²", "m": "first moment",
+                 "v": "second moment"}
+
+
+def _givens(sol: Solution, name: str, h: dict[str, Any], spec: OptimizeProblem) -> None:
+    """The data of the problem: start, gradients, the hyper-parameters that act, start state."""
+    sol.given("p_0", spec.params, "start parameters")
+    if spec.gradients is not None:
+        sol.given("g", spec.gradients, "gradient at each step")
+    for key, value in h.items():
+        if key in SYMBOLS and not isinstance(value, bool) and (value or key == "lr"):
+            sym, meaning = SYMBOLS[key]
+            sol.given(sym, value, meaning)
+    for key, value in spec.state.items():
+        sol.given(f"{key}_0", value, "start " + STATE_MEANING.get(key, key))
+    if spec.step:
+        sol.given("t_0", spec.step, "steps already taken")
+
+
+def _rounded_note(sol: Solution, places: int, rounded: list, full: list) -> None:
+    shown = ", ".join(f"{v:.{min(places + 4, 12)}g}" for v in full)
+    sol.note(f"Every carried value (parameters, state, gradients) is rounded to {places} "
+             f"decimals after each step, as a hand calculation writes them down; at full "
+             f"precision the run ends at [{shown}] (history_full, final_full).")
 
 
 LHS_KEYS = {"p": "new", "m": "m", "m_hat": "m_hat", "v_hat": "v_hat", "s": "accumulator",
@@ -162,22 +226,26 @@ def substitute(node: E.Expr, values: dict[str, float]) -> E.Expr:
     return node
 
 
-def _first_step(sol: Solution, name: str, h: dict[str, Any], history: list,
-                details: list) -> None:
+def _first_step(sol: Solution, name: str, h: dict[str, Any], spec: OptimizeProblem,
+                history: list, details: list) -> None:
     if not details:
         return
-    sol.add(Heading("Step 1, worked (t = 1)"))
-    hyper = {"lr": h["lr"], "mu": h.get("momentum", 0.0), "tau": h.get("dampening", 0.0),
+    t = spec.step + 1
+    sol.add(Heading(f"Step 1, worked (t = {t})"))
+    hyper = {"eta": h["lr"], "mu": h.get("momentum", 0.0), "tau": h.get("dampening", 0.0),
              "alpha": h.get("alpha", 0.0), "epsilon": h.get("eps", 0.0), "rho": h.get("rho", 0.0),
-             "beta1": h.get("beta1", 0.0), "beta2": h.get("beta2", 0.0), "t": 1,
+             "beta1": h.get("beta1", 0.0), "beta2": h.get("beta2", 0.0), "t": t,
              "lambda": h.get("weight_decay", 0.0)}
     v_key = {"rmsprop": "square_avg", "adadelta": "square_avg", "adam": "v",
              "adamw": "v"}.get(name, "velocity")
     for i, d in enumerate(details[0]):
+        start = {k: vs[i] for k, vs in spec.state.items()}
         values = dict(hyper, g=d.get("g_decayed", d["g"]), p=history[0][i],
-                      s=h.get("initial_accumulator_value", 0.0), v=0.0, m=0.0, u=0.0)
+                      s=start.get("accumulator", h.get("initial_accumulator_value", 0.0)),
+                      v=start.get(v_key, 0.0), m=start.get("m", 0.0),
+                      u=start.get("acc_delta", 0.0))
         if "lr_t" in d:
-            values["lr_t"] = d["lr_t"]
+            values["eta_t"] = d["lr_t"]
         if name == "adamw":
             values["p"] = d.get("decayed", values["p"])
         sol.add(Step(f"Parameter {i + 1}: p = {history[0][i]:g}, g = {d['g']:g}"))
@@ -193,12 +261,13 @@ def _first_step(sol: Solution, name: str, h: dict[str, Any], history: list,
                 values[lhs.name] = value
 
 
-def _table(sol: Solution, name: str, h: dict[str, Any], history: list, details: list) -> None:
+def _table(sol: Solution, name: str, h: dict[str, Any], history: list, details: list,
+           start: int = 0) -> None:
     keys = [k for k in ("g", "g_decayed", "velocity", "accumulator", "square_avg", "grad_avg",
                         "delta", "acc_delta", "m", "v", "m_hat", "v_hat") if details and
             k in details[0][0]]
     rows = []
-    for t, (step_details, p) in enumerate(zip(details, history[1:]), 1):
+    for t, (step_details, p) in enumerate(zip(details, history[1:]), start + 1):
         for i, d in enumerate(step_details):
             rows.append((t if i == 0 else "", i + 1) + tuple(d[k] for k in keys) + (p[i],))
     n = len(history[0])

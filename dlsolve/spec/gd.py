@@ -12,6 +12,7 @@ from dlsolve.spec.reader import (
     Said,
     at_most,
     either,
+    nonneg_int,
     number,
     positive,
     string,
@@ -27,6 +28,7 @@ class GDProblem:
     start: list[float]
     learning_rate: float
     steps: int
+    round: int | None = None   # carried values rounded to this many decimals
 
 
 def read_function(r: Reader, key: str = "function") -> tuple[Any, list[Any]] | None:
@@ -45,12 +47,13 @@ def read_function(r: Reader, key: str = "function") -> tuple[Any, list[Any]] | N
 
 
 def parse(r: Reader) -> GDProblem | None:
-    r.allow(COMMON_FIELDS + ("function", "variables", "start", "learning_rate", "steps"))
+    r.allow(COMMON_FIELDS + ("function", "variables", "start", "learning_rate", "steps", "round"))
     fn = read_function(r)
     start = r.get("start", either(vector(number), number, what="a point: one number per "
                                                                "variable"))
     lr = r.get("learning_rate", positive)
     steps = r.get("steps", at_most(100_000), 10)
+    places = r.get("round", at_most(15, nonneg_int), None)
     if fn is None or not r.ok:
         return None
     expr, variables = fn
@@ -61,4 +64,4 @@ def parse(r: Reader) -> GDProblem | None:
                    Said(f"{len(start)}"))
         return None
     return GDProblem(expr, r.raw("function"), variables, [float(v) for v in start], float(lr),
-                     steps)
+                     steps, places)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dlsolve.kernels.optimizers import DEFAULTS, NAMES
+from dlsolve.kernels.optimizers import DEFAULTS, NAMES, state_names
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.gd import read_function
 from dlsolve.spec.reader import (
@@ -18,6 +18,7 @@ from dlsolve.spec.reader import (
     either,
     matrix,
     nonneg,
+    nonneg_int,
     number,
     vector,
 )
@@ -36,6 +37,9 @@ class OptimizeProblem:
     text: str | None
     variables: list[Any] | None
     steps: int
+    state: dict[str, list[float]]      # start values by state name (none: PyTorch's zeros)
+    step: int                          # steps already taken (Adam's t goes on from it)
+    round: int | None                  # carried values rounded to this many decimals
 
 
 def hyper_for(r: Reader, name: str, raw: dict[str, Any]) -> dict[str, Any] | None:
@@ -61,7 +65,7 @@ def hyper_for(r: Reader, name: str, raw: dict[str, Any]) -> dict[str, Any] | Non
 
 def parse(r: Reader) -> OptimizeProblem | None:
     r.allow(COMMON_FIELDS + ("optimizer", "compare", "params", "gradients", "function",
-                             "variables", "steps", "hyper"))
+                             "variables", "steps", "hyper", "state", "round"))
     opt = choice(*NAMES, aliases=ALIASES)
     names: list[str] = []
     if r.has("compare"):
@@ -85,6 +89,7 @@ def parse(r: Reader) -> OptimizeProblem | None:
     grads = r.get("gradients", either(matrix(), vector(), what="one list of gradients per step"),
                   None)
     steps = r.get("steps", at_most(100_000), None)
+    places = r.get("round", at_most(15, nonneg_int), None)
     if not r.ok or params is BAD:
         return None
     params = params if isinstance(params, list) else [params]
@@ -103,6 +108,53 @@ def parse(r: Reader) -> OptimizeProblem | None:
     hypers = [(n, hyper_for(r, n, raw_hyper)) for n in names]
     if not r.ok or any(h is None for _, h in hypers):
         return None
+    state, step = read_state(r, hypers, len(params))
+    if not r.ok:
+        return None
     n_steps = len(grads) if grads is not None else (steps or 10)
     return OptimizeProblem(hypers, [float(p) for p in params], grads, fn[0] if fn else None,
-                           r.raw("function"), fn[1] if fn else None, n_steps)
+                           r.raw("function"), fn[1] if fn else None, n_steps, state, step,
+                           places)
+
+
+def read_state(r: Reader, hypers: list[tuple[str, Any]], n: int) -> tuple[dict, int]:
+    """``state:``: start values of the optimizer's own state (one per parameter) and ``step``."""
+    raw = r.raw("state")
+    if raw is None:
+        return {}, 0
+    if not isinstance(raw, dict):
+        r.expected("state", "a mapping of state names to values ({velocity: [0.5]})", raw)
+        return {}, 0
+    if len(hypers) > 1:
+        r.fail("state", "a start state belongs to one optimizer; give it without compare:")
+        return {}, 0
+    name, h = hypers[0]
+    own = state_names(name, h)
+    sr = r.child("state")
+    state: dict[str, list[float]] = {}
+    for key in raw:
+        if key == "step":
+            continue
+        if key not in own:
+            has = ", ".join(own) if own else "no state (plain SGD)"
+            sr.fail(key, f"not a state of {name} (it has {has}; and step)", at_key=True)
+            continue
+        got = sr.get(key, either(vector(number), number, what=f"{n} number(s), one per "
+                                                                  "parameter"))
+        got = got if got is BAD or isinstance(got, list) else [got]
+        if got is not BAD and len(got) != n:
+            sr.expected(key, f"{n} number(s), one per parameter", Said(f"{len(got)}"))
+        elif got is not BAD:
+            state[key] = [float(v) for v in got]
+    for key in SQUARES & set(state):
+        if min(state[key]) < 0:
+            sr.expected(key, "values >= 0 (an average of squares)", Said(f"{min(state[key]):g}"))
+    if "grad_avg" in state and any(g * g > s for g, s in zip(state["grad_avg"],
+                                                               state.get("square_avg", [0] * n))):
+        sr.fail("grad_avg", "grad_avg² must not exceed square_avg (their difference is the "
+                            "variance centered RMSprop takes the square root of)")
+    step = sr.get("step", nonneg_int, 0)
+    return state, step if step is not BAD else 0
+
+
+SQUARES = {"accumulator", "square_avg", "acc_delta", "v"}
