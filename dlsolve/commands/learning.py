@@ -41,19 +41,23 @@ def perceptron(spec: str, fmt: str | None, output: str | None, digits: int,
 @click.option("--start", type=Numbers(), help="Start point, e.g. 2,3.")
 @click.option("--lr", "--learning-rate", "learning_rate", type=float, help="Step size α.")
 @click.option("--steps", type=int, help="Number of iterations [default: 10].")
+@click.option("--round", "round_", type=int,
+              help="Round every carried value to N decimals, as by hand (full precision beside).")
 @output_options
 def gd(spec: str | None, function: str | None, variables: str | None, start: Any,
-       learning_rate: float | None, steps: int | None, fmt: str | None, output: str | None,
-       digits: int, width: int | None) -> None:
+       learning_rate: float | None, steps: int | None, round_: int | None, fmt: str | None,
+       output: str | None, digits: int, width: int | None) -> None:
     """Gradient descent on a function: the gradient by SymPy, then every iteration.
 
     \b
       dlsolve gd --function "x**2 - y**2" --start 2,3 --lr 0.1 --steps 100
       dlsolve gd problems/seed003-gd-saddle.yaml
+      dlsolve gd --function "x**2" --start 1.5 --lr 0.1 --steps 3 --round 2
     """
     values = {"function": function, "start": start, "learning_rate": learning_rate,
-              "steps": steps, "variables": variables.split(",") if variables else None}
-    labels = {"learning_rate": "--lr"}
+              "steps": steps, "variables": variables.split(",") if variables else None,
+              "round": round_}
+    labels = {"learning_rate": "--lr", "round": "--round"}
     solve_and_emit("gd", flags_doc("gd", spec, values, labels),
                    out_settings(fmt, output, digits, width))
 
@@ -66,10 +70,13 @@ def gd(spec: str | None, function: str | None, variables: str | None, start: Any
 @click.option("--params", "--start", "params", type=Numbers(), help="Starting parameters.")
 @click.option("--steps", type=int, help="Number of steps with --function [default: 10].")
 @click.option("--lr", type=float, help="Learning rate (sets hyper.lr).")
+@click.option("--round", "round_", type=int,
+              help="Round every carried value to N decimals, as by hand (full precision beside).")
 @output_options
 def optimize(spec: str | None, optimizer: str | None, compare: str | None,
              function: str | None, params: Any, steps: int | None, lr: float | None,
-             fmt: str | None, output: str | None, digits: int, width: int | None) -> None:
+             round_: int | None, fmt: str | None, output: str | None, digits: int,
+             width: int | None) -> None:
     """An optimizer step by step (SGD, momentum, Nesterov, AdaGrad, RMSprop, AdaDelta, Adam, AdamW).
 
     \b
@@ -78,7 +85,7 @@ def optimize(spec: str | None, optimizer: str | None, compare: str | None,
           --params 1,1 --steps 20 --lr 0.05
     """
     values: dict[str, Any] = {"optimizer": optimizer, "function": function, "params": params,
-                              "steps": steps}
+                              "steps": steps, "round": round_}
     if compare:
         values["compare"] = [c.strip() for c in compare.split(",")]
     doc = flags_doc("optimize", spec, values)
