@@ -152,8 +152,10 @@ def test_params_seed001_q2():
     r = results(["params", PROBLEMS / "seed001-q2-params.yaml"])
     assert r["total"] == 16295
     assert r["per_layer"] == [0, 5125, 60, 110, 11000]
-    r = results(["params", "--input", "32x32", "--dense", "5,10,10,1000"])
+    r = results(["params", "--input", "32x32", "--flatten", "--dense", "5,10,10,1000"])
     assert r["total"] == 16295
+    assert r["per_layer"] == [0, 5125, 60, 110, 11000]
+    r = results(["params", "--input", "1024", "--dense", "5,10,10,1000"])
     assert r["per_layer"] == [5125, 60, 110, 11000]
 
 
@@ -199,7 +201,7 @@ def test_params_against_torch_layer_counts():
 def test_receptive_field_and_summary_table():
     out = run(["params", "--input", "32x32x3", "--conv", "8:3", "--conv", "8:3", "--pool", "2",
                "--conv", "8:3", "--format", "text"]).stdout
-    assert "| conv2d_3  | 12×12×8      | 584    | 10              |" in out
+    assert "| conv2d_3  | 12×12×8      | 584    | 82944  | 10              |" in out
 
 
 def test_errors(tmp_path):

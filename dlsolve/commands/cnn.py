@@ -49,7 +49,9 @@ def pool(spec: str, backward_: bool, fmt: str | None, output: str | None, digits
 
 
 LAYER_FLAGS = ("--dense", "--conv", "--pool", "--maxpool", "--avgpool", "--flatten", "--dropout",
-               "--batchnorm", "--gap")
+               "--batchnorm", "--gap", "--layernorm", "--simplernn", "--lstm", "--gru",
+               "--embedding", "--mha")
+BARE = ("--flatten", "--dropout", "--batchnorm", "--gap", "--layernorm")
 
 
 @click.command(context_settings={**CONTEXT, "ignore_unknown_options": True})
@@ -60,12 +62,15 @@ def params(input_: Any, tokens: tuple[str, ...], fmt: str | None, output: str | 
            digits: int, width: int | None) -> None:
     """Parameters and output shapes layer by layer (like Keras' model.summary()).
 
-    Layers in order after --input: --dense N[,N...], --conv F:K[:S[:P]] (filters, kernel,
-    stride, padding), --pool K[:S] (max), --avgpool K[:S], --flatten, --dropout,
-    --batchnorm, --gap.
+    Layers in order after --input: --dense N[,N...] (on the last axis, as Keras), --conv
+    F:K[:S[:P]] (filters, kernel, stride, padding), --pool K[:S] (max), --avgpool K[:S],
+    --flatten, --dropout, --batchnorm, --gap, --layernorm; on a sequence input TxD:
+    --simplernn U, --lstm U, --gru U (U units; U:seq returns every step), --mha H:K (heads,
+    key size); --embedding V:D on token ids (input T).
 
     \b
-      dlsolve params --input 32x32 --dense 5,10,10,1000
+      dlsolve params --input 32x32 --flatten --dense 5,10,10,1000
+      dlsolve params --input 24x44 --simplernn 16 --dense 100
       dlsolve params --input 224x224x3 --conv 64:3:1:same --pool 2 --flatten --dense 10
       dlsolve params problems/seed001-q2-params.yaml
     """
@@ -86,7 +91,7 @@ def shorthand(tokens: list[str]) -> list[dict[str, Any]]:
         flag = tokens[i]
         if flag not in LAYER_FLAGS:
             raise click.UsageError(f"unknown layer flag {flag!r} (use {', '.join(LAYER_FLAGS)})")
-        takes = flag not in ("--flatten", "--dropout", "--batchnorm", "--gap")
+        takes = flag not in BARE
         arg = tokens[i + 1] if takes and i + 1 < len(tokens) else None
         if takes and arg is None:
             raise click.UsageError(f"{flag} needs a value")
@@ -118,8 +123,18 @@ def _layers(flag: str, arg: str | None) -> list[dict[str, Any]]:
         parts = [_int(p, flag) for p in arg.split(":")]
         return [{"type": "avgpool" if flag == "--avgpool" else "maxpool",
                  **dict(zip(("kernel", "stride"), parts))}]
+    if flag in ("--simplernn", "--lstm", "--gru"):
+        assert arg is not None
+        units, _, seq = arg.partition(":")
+        return [{"type": flag[2:], "units": _int(units, flag), "return_sequences": seq == "seq"}]
+    if flag in ("--embedding", "--mha"):
+        assert arg is not None
+        a, _, b = arg.partition(":")
+        keys = ("input_dim", "output_dim") if flag == "--embedding" else ("heads", "key_dim")
+        return [{"type": "embedding" if flag == "--embedding" else "multihead_attention",
+                 keys[0]: _int(a, flag), keys[1]: _int(b or "0", flag)}]
     return [{"type": {"--flatten": "flatten", "--dropout": "dropout", "--batchnorm": "batchnorm",
-                      "--gap": "globalavgpool"}[flag]}]
+                      "--gap": "globalavgpool", "--layernorm": "layernorm"}[flag]}]
 
 
 COMMANDS = [conv, pool, params]

@@ -22,21 +22,34 @@ from dlsolve.spec.reader import (
     vector,
 )
 
+RECURRENT = ("simplernn", "lstm", "gru")
 TYPES = ("dense", "conv2d", "maxpool", "avgpool", "globalavgpool", "globalmaxpool", "flatten",
-         "dropout", "batchnorm", "embedding")
+         "dropout", "batchnorm", "embedding", "layernorm", "multihead_attention",
+         "bidirectional") + RECURRENT
 ALIASES = {"linear": "dense", "fc": "dense", "conv": "conv2d", "convolution": "conv2d",
            "maxpool2d": "maxpool", "max_pool": "maxpool", "pool": "maxpool",
            "avgpool2d": "avgpool", "average_pool": "avgpool", "gap": "globalavgpool",
            "global_average_pooling": "globalavgpool", "globalaveragepooling2d": "globalavgpool",
            "globalmaxpooling2d": "globalmaxpool", "batch_norm": "batchnorm",
-           "batchnormalization": "batchnorm", "bn": "batchnorm"}
+           "batchnormalization": "batchnorm", "bn": "batchnorm", "rnn": "simplernn",
+           "simple_rnn": "simplernn", "layer_norm": "layernorm",
+           "layernormalization": "layernorm", "mha": "multihead_attention",
+           "multiheadattention": "multihead_attention", "attention": "multihead_attention"}
 FIELDS = {
     "dense": ("units", "bias", "activation"),
     "conv2d": ("filters", "kernel", "stride", "padding", "dilation", "bias", "activation"),
     "maxpool": ("kernel", "stride", "padding"), "avgpool": ("kernel", "stride", "padding"),
     "globalavgpool": (), "globalmaxpool": (), "flatten": (), "dropout": ("rate",),
-    "batchnorm": (), "embedding": ("input_dim", "output_dim"),
+    "batchnorm": (), "embedding": ("input_dim", "output_dim"), "layernorm": (),
+    "simplernn": ("units", "return_sequences", "rbias", "activation"),
+    "lstm": ("units", "return_sequences", "rbias", "activation"),
+    "gru": ("units", "return_sequences", "rbias", "reset_after", "activation"),
+    "multihead_attention": ("heads", "key_dim", "value_dim"),
+    "bidirectional": ("layer", "merge"),
 }
+MERGES = ("concat", "sum", "mul", "ave")
+RECURRENT_BIAS = either(boolean, choice("pytorch", "keras"),
+                        what="true, false, keras (one bias vector per gate) or pytorch (two)")
 
 
 @dataclass(frozen=True)
@@ -58,11 +71,9 @@ def parse(r: Reader) -> ParamsProblem | None:
                                   what="a shape [H, W, C], [H, W] or [n]"))
     layers = []
     for lr_ in r.children("layers"):
-        kind = lr_.get("type", choice(*TYPES, aliases=ALIASES))
-        if kind is BAD:
-            continue
-        lr_.allow(("type", "name") + FIELDS[kind])
-        layers.append(Layer(kind, _options(lr_, kind), lr_.get("name", string, None)))
+        layer = _layer(lr_)
+        if layer is not None:
+            layers.append(layer)
     if r.has("layers") and not layers and r.ok:
         r.fail("layers", "expected at least one layer")
     if shape is BAD or not r.ok:
@@ -70,6 +81,23 @@ def parse(r: Reader) -> ParamsProblem | None:
     shape = shape if isinstance(shape, list) else [shape]
     _check_shapes(r, shape, layers)
     return ParamsProblem(shape, layers) if r.ok else None
+
+
+def _layer(r: Reader, inner: bool = False) -> Layer | None:
+    kind = r.get("type", choice(*(RECURRENT if inner else TYPES), aliases=ALIASES))
+    if kind is BAD:
+        return None
+    r.allow(("type", "name") + tuple("bias" if f == "rbias" else f for f in FIELDS[kind]))
+    options = _options(r, kind)
+    if kind == "bidirectional":
+        if not isinstance(r.raw("layer"), dict):
+            r.expected("layer", "the wrapped recurrent layer ({type: lstm, units: 4})",
+                       r.raw("layer"))
+            return None
+        options["layer"] = _layer(r.child("layer"), inner=True)
+        if options["layer"] is None:
+            return None
+    return Layer(kind, options, r.get("name", string, None))
 
 
 class ShapeError(ValueError):
@@ -92,10 +120,13 @@ def channels(shape: list[int]) -> int:
 
 
 def output_shape(layer: Layer, shape: list[int]) -> list[int]:
-    """The shape a layer gives for ``shape`` (dense flattens first); ShapeError if it can't."""
+    """The shape a layer gives for ``shape`` (dense acts on the last axis, as Keras's Dense);
+    ShapeError if it can't."""
     from dlsolve.kernels.shapes import out_size
 
     t, o = layer.type, layer.options
+    if t in RECURRENT + ("bidirectional", "multihead_attention"):
+        return _sequence_shape(layer, shape)
     if t in ("conv2d", "maxpool", "avgpool", "globalavgpool", "globalmaxpool"):
         if len(shape) < 2:
             raise ShapeError("type", f"a {t} layer needs an H×W(×C) input, but it gets "
@@ -111,12 +142,26 @@ def output_shape(layer: Layer, shape: list[int]) -> list[int]:
                 out_size(shape[1], k[1], s[1], pads[1], d[1], "conv")[0],
                 o["filters"] if t == "conv2d" else channels(shape)]
     if t == "dense":
-        return [o["units"]]
+        return list(shape[:-1]) + [o["units"]]
     if t == "flatten":
         return [math.prod(shape)]
     if t == "embedding":
         return list(shape) + [o["output_dim"]]
     return list(shape)
+
+
+def _sequence_shape(layer: Layer, shape: list[int]) -> list[int]:
+    """Recurrent layers and self-attention take a sequence [T, D]."""
+    t, o = layer.type, layer.options
+    if len(shape) != 2:
+        raise ShapeError("type", f"a {t} layer needs a sequence input [T, D] (steps × "
+                         f"features), but it gets {'×'.join(map(str, shape))}")
+    if t == "multihead_attention":
+        return list(shape)
+    if t == "bidirectional":
+        out = _sequence_shape(o["layer"], shape)
+        return out[:-1] + [out[-1] * (2 if o["merge"] == "concat" else 1)]
+    return [shape[0], o["units"]] if o["return_sequences"] else [o["units"]]
 
 
 def _check_shapes(r: Reader, shape: list[int], layers: list[Layer]) -> None:
@@ -143,8 +188,16 @@ def _options(r: Reader, kind: str) -> dict[str, Any]:
         "rate": lambda: r.get("rate", number, None),
         "input_dim": lambda: r.get("input_dim", positive_int),
         "output_dim": lambda: r.get("output_dim", positive_int),
+        "return_sequences": lambda: r.get("return_sequences", boolean, False),
+        "rbias": lambda: r.get("bias", RECURRENT_BIAS, True),
+        "reset_after": lambda: r.get("reset_after", boolean, True),
+        "heads": lambda: r.get("heads", positive_int),
+        "key_dim": lambda: r.get("key_dim", positive_int),
+        "value_dim": lambda: r.get("value_dim", positive_int, None),
+        "layer": lambda: None,
+        "merge": lambda: r.get("merge", choice(*MERGES), "concat"),
     }
-    out = {key: get[key]() for key in FIELDS[kind]}
+    out = {("bias" if key == "rbias" else key): get[key]() for key in FIELDS[kind]}
     if kind.endswith("pool") and not kind.startswith("global") and out["kernel"] is None:
         out["kernel"] = (2, 2)
     if out.get("padding") == "valid":
