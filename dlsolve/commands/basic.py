@@ -34,14 +34,17 @@ def _is_spec(arg: str) -> bool:
 @click.option("--dilation", type=Pair(), help="Dilation [default: 1].")
 @click.option("--pool", type=click.Choice(["max", "avg"]), help="A pooling layer, not a conv.")
 @click.option("--transposed", is_flag=True, help="A transposed convolution.")
+@click.option("--local", is_flag=True, help="A locally connected layer (no weight sharing).")
 @click.option("--output-padding", type=Pair(), help="Extra size on one side (transposed).")
 @click.option("--no-bias", is_flag=True, help="The layer has no bias terms.")
 @click.option("--ceil-mode", is_flag=True, help="Pooling rounds up (PyTorch ceil_mode=True).")
 @click.option("--solve-for", type=click.Choice(["padding", "kernel", "stride", "filters",
-                                                 "input"]), help="Find this unknown.")
+                                                 "input", "output_padding"]),
+              help="Find this unknown.")
 @click.option("--output-shape", type=Dims(), help="Target output HxWxC (with --solve-for).")
 @output_options
-def convshape(spec: str | None, input_: Any, pool: str | None, transposed: bool, no_bias: bool,
+def convshape(spec: str | None, input_: Any, pool: str | None, transposed: bool, local: bool,
+              no_bias: bool,
               ceil_mode: bool, fmt: str | None, output: str | None, digits: int,
               width: int | None, **flags: Any) -> None:
     """Output shape and parameters of a conv, transposed-conv or pooling layer.
@@ -60,6 +63,9 @@ def convshape(spec: str | None, input_: Any, pool: str | None, transposed: bool,
     if transposed:
         values["layer"] = "transposed"
         labels["layer"] = "--transposed"
+    if local:
+        values["layer"] = "local"
+        labels["layer"] = "--local"
     if no_bias:
         values["bias"] = False
         labels["bias"] = "--no-bias"

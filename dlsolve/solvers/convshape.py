@@ -16,7 +16,8 @@ from dlsolve.spec.convshape import ConvShapeProblem
 from dlsolve.steps import Heading, Note, Solution, Step
 
 LAYER_NAMES = {"conv": "Convolution", "transposed": "Transposed convolution",
-               "maxpool": "Max pooling", "avgpool": "Average pooling"}
+               "maxpool": "Max pooling", "avgpool": "Average pooling",
+               "local": "Locally connected layer"}
 
 
 def solve(spec: ConvShapeProblem) -> Solution:
@@ -59,7 +60,18 @@ def solve(spec: ConvShapeProblem) -> Solution:
     sol.set("raw_output", raws)
     if not spec.channels_given:
         sol.note("The input gave no channel count; C_in = 1 was assumed.")
-    if not pooling:
+    neurons = outs[0] * outs[1] * c_out
+    sol.add(Step("Output units (neurons)", Sym("neurons"), Sym("H_out") * Sym("W_out") *
+                 Sym("C_out"), Num(outs[0]) * Num(outs[1]) * Num(c_out), neurons, approx=False,
+                 key="neurons"))
+    sol.set("neurons", neurons)
+    if spec.layer == "transposed":
+        from dlsolve.solvers.convshape_transposed import equivalent
+
+        equivalent(sol, spec)
+    if spec.layer == "local":
+        _local_parameters(sol, spec, C, outs[:2], c_out)
+    elif not pooling:
         _parameters(sol, spec, C, c_out)
     return sol
 
@@ -116,6 +128,28 @@ def _dimension(sol: Solution, label: str, n: int, k: int, s: int, p: int | str, 
         sol.note("PyTorch (Conv2d, MaxPool2d with ceil_mode=False) and Keras "
                  "(padding='valid') also floor; pooling with ceil_mode=True rounds up instead.")
     return out, raw, fit
+
+
+def _local_parameters(sol: Solution, spec: ConvShapeProblem, c_in: int, hw: list[int],
+                      c_out: int) -> None:
+    """A locally connected layer: a conv's window, but every output unit has its own weights."""
+    kh, kw = spec.kernel
+    sol.add(Heading("Parameters (no weight sharing)"))
+    per_unit = kh * kw * c_in + int(spec.bias)
+    positions = hw[0] * hw[1]
+    inner = Sym("F_h") * Sym("F_w") * Sym("C_in") + (Num(1) if spec.bias else Num(0))
+    nums = Num(kh) * Num(kw) * Num(c_in) + (Num(1) if spec.bias else Num(0))
+    total = positions * c_out * per_unit
+    sol.add(Step("Each of the H_out·W_out·C_out units has its own window of weights"
+                 + (" and a bias" if spec.bias else ""), Sym("params"),
+                 Sym("H_out") * Sym("W_out") * Sym("C_out") * E.Bracket("paren", inner),
+                 Num(hw[0]) * Num(hw[1]) * Num(c_out) * E.Bracket("paren", nums), total,
+                 approx=False,
+                 key="parameters"))
+    shared = (kh * kw * c_in + int(spec.bias)) * c_out
+    sol.add(Note(f"A convolution with the same window shares one filter across positions: "
+                 f"{shared:,} parameters instead of {total:,} ({total / shared:,.0f}× fewer)."))
+    sol.set("parameters", total)
 
 
 def _parameters(sol: Solution, spec: ConvShapeProblem, c_in: int, c_out: int) -> None:

@@ -25,6 +25,11 @@ def solve_unknown(spec: ConvShapeProblem) -> Solution:
     target = spec.output_shape
     sol = Solution("convshape", f"Solve for the {u}: output {target[0]}×{target[1]}×{target[2]}",
                    answer=(u,))
+    if u == "output_padding":
+        from dlsolve.solvers.convshape_transposed import solve_output_padding
+
+        solve_output_padding(sol, spec, target)
+        return sol
     if u == "filters":
         sol.add(Step("The output has one channel per filter", Sym("K"), Sym("C_out"),
                      value=target[2], approx=False, key="filters"))

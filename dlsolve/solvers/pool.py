@@ -36,7 +36,8 @@ def solve(spec: PoolProblem) -> Solution:
             sol.note("Average pooling counts the padded zeros in each window's divisor "
                      "(PyTorch's count_include_pad=True)" if spec.count_include_pad else
                      "Average pooling divides by the number of real (unpadded) cells "
-                     "(count_include_pad: false).")
+                     + ("(TensorFlow's padding 'same' never counts padded cells)." if spec.same
+                        else "(count_include_pad: false)."))
     res = pool_forward(x, spec.mode, kh, kw, g, spec.count_include_pad)
     windows(sol, spec, res)
     for c in range(x.shape[0]):

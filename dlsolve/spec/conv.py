@@ -200,6 +200,7 @@ class PoolProblem:
     global_: bool
     count_include_pad: bool
     gy: np.ndarray | None
+    same: bool = False   # TensorFlow's padding 'same'
 
 
 def parse_pool(r: Reader) -> PoolProblem | None:
@@ -209,7 +210,7 @@ def parse_pool(r: Reader) -> PoolProblem | None:
     mode = r.get("pool", choice("max", "avg", "global_max", "global_avg", aliases={
         "average": "avg", "mean": "avg", "globalmax": "global_max", "globalavg": "global_avg",
         "global_average": "global_avg", "maxpool": "max", "avgpool": "avg"}), "max")
-    include = r.get("count_include_pad", boolean, True)
+    include = r.get("count_include_pad", boolean, None)
     ceil_mode = r.get("ceil_mode", boolean, False)
     if got is BAD or mode is BAD:
         return None
@@ -229,6 +230,8 @@ def parse_pool(r: Reader) -> PoolProblem | None:
     if not r.ok:
         return None
     padding = (0, 0) if padding == "valid" else padding
+    if include is None:  # PyTorch counts padded zeros; TensorFlow's 'same' never does
+        include = padding != "same"
     if padding != "same" and (2 * padding[0] > kernel[0] or 2 * padding[1] > kernel[1]):
         r.expected("padding", "at most half the kernel size (PyTorch's rule for pooling)",
                    list(padding))
@@ -241,4 +244,5 @@ def parse_pool(r: Reader) -> PoolProblem | None:
     gy = grad_output(r, (x.shape[0],) + g.out, why)
     if not r.ok:
         return None
-    return PoolProblem(x, channels, mode.replace("global_", ""), kernel, g, glob, include, gy)
+    return PoolProblem(x, channels, mode.replace("global_", ""), kernel, g, glob, include, gy,
+                       padding == "same")

@@ -20,8 +20,8 @@ from dlsolve.spec.reader import (
     pair,
 )
 
-LAYERS = ("conv", "transposed", "maxpool", "avgpool")
-UNKNOWNS = ("padding", "kernel", "stride", "filters", "input")
+LAYERS = ("conv", "transposed", "maxpool", "avgpool", "local")
+UNKNOWNS = ("padding", "kernel", "stride", "filters", "input", "output_padding")
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,9 @@ def parse(r: Reader) -> ConvShapeProblem | None:
     solve_for = r.get("solve_for", choice(*UNKNOWNS), None)
     layer = r.get("layer", choice(*LAYERS, aliases={"pool": "maxpool", "max": "maxpool",
                                                     "avg": "avgpool", "conv2d": "conv",
-                                                    "transpose": "transposed"}), "conv")
+                                                    "transpose": "transposed",
+                                                    "locally_connected": "local",
+                                                    "conv_transpose": "transposed"}), "conv")
     need = {k: k != solve_for for k in UNKNOWNS}
     shape = r.get("input", input_shape) if need["input"] else (0, 0, None)
     kernel = r.get("kernel", pair(at_most(100_000))) if need["kernel"] else (0, 0)
@@ -78,9 +80,13 @@ def parse(r: Reader) -> ConvShapeProblem | None:
     if padding == "valid":
         padding = (0, 0)
     dilation = r.get("dilation", pair(at_most(100_000)), (1, 1))
-    out_pad = r.get("output_padding", pair(nonneg_int), (0, 0))
+    out_pad = r.get("output_padding", pair(nonneg_int), (0, 0)) if need["output_padding"] \
+        else (0, 0)
+    if solve_for == "output_padding" and layer != "transposed":
+        r.fail("solve_for", "output_padding belongs to a transposed convolution (layer: "
+                            "transposed)")
     filters = None
-    if layer in ("conv", "transposed") and need["filters"]:
+    if layer in ("conv", "transposed", "local") and need["filters"]:
         filters = r.get("filters", at_most(10_000_000), what="a positive integer (the number of "
                         "filters, C_out)")
     elif pooling and r.has("filters"):
@@ -105,7 +111,22 @@ def parse(r: Reader) -> ConvShapeProblem | None:
                             solve_for, target)
     if not solve_for and layer != "transposed" and padding != "same":
         _check_fits(r, spec)
+    if solve_for == "output_padding" and target is not None:
+        _check_output_padding(r, spec, target)
     return spec if r.ok else None
+
+
+def _check_output_padding(r: Reader, spec: ConvShapeProblem, target: tuple) -> None:
+    """PyTorch allows 0 <= output_padding < max(stride, dilation): refuse a target outside."""
+    assert isinstance(spec.padding, tuple)
+    for n, k, s, p, d, want in zip(spec.input, spec.kernel, spec.stride, spec.padding,
+                                   spec.dilation, target):
+        base = (n - 1) * s - 2 * p + d * (k - 1) + 1
+        if not 0 <= want - base < max(s, d):
+            r.expected("output_shape", f"a side from {base} to {base + max(s, d) - 1} "
+                       f"(output_padding 0..{max(s, d) - 1}, below max(stride, dilation) as "
+                       f"PyTorch requires)", Said(str(want)))
+            return
 
 
 def _target_shape(v: Any) -> tuple[int, int, int]:
