@@ -18,7 +18,7 @@ import click
 from dlsolve.render import FORMATS
 
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".json": "json",
-              ".txt": "text"}
+              ".txt": "text", ".html": "html", ".htm": "html", ".xml": "moodle"}
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 

@@ -188,8 +188,19 @@ class Solution:
 
         return render(self, fmt, **settings)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows the derivation as HTML with MathML (no script, works offline)."""
+        from dlsolve.render.html import HtmlRenderer
+
+        return HtmlRenderer().solution(self)
+
     def _repr_markdown_(self) -> str:
         return self.render("markdown")
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.answer or tuple(self.results)[:4])
+        return (f"<Solution {self.kind}: {self.title!r}, {len(self.steps)} steps, "
+                f"results: {names}>")
 
     def _repr_latex_(self) -> str:
         return self.render("latex", standalone=False)

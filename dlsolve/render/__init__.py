@@ -9,13 +9,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-FORMATS = ("rich", "text", "markdown", "latex", "json")
+FORMATS = ("rich", "text", "markdown", "latex", "json", "html", "moodle")
 _RENDERERS = {
     "rich": ("dlsolve.render.terminal", "RichRenderer"),
     "text": ("dlsolve.render.text", "TextRenderer"),
     "markdown": ("dlsolve.render.markdown", "MarkdownRenderer"),
     "latex": ("dlsolve.render.latex", "LatexRenderer"),
     "json": ("dlsolve.render.json", "JsonRenderer"),
+    "html": ("dlsolve.render.html", "HtmlRenderer"),
+    "moodle": ("dlsolve.render.moodle", "MoodleRenderer"),
 }
 DEFAULT_SETTINGS: dict[str, Any] = {
     "digits": 4, "width": 100, "color": False, "standalone": True,

@@ -1,0 +1,81 @@
+"""Moodle XML quizzes: the required elements of the format, parsed back to the key's numbers
+and check's tolerance; Jupyter's display of a Solution."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+from conftest import PROBLEMS, run
+
+import dlsolve
+from dlsolve.render.base import answer_items
+
+CLOZE = re.compile(r"\{1:NUMERICAL:=([^:]+):([^}]+)\}")
+
+
+def quiz(path, digits=4):
+    sol = dlsolve.solve(str(path))
+    return sol, ET.fromstring(sol.render("moodle", digits=digits))
+
+
+def flat(value):
+    if isinstance(value, (list, tuple)):
+        return [x for v in value for x in flat(v)]
+    return [value]
+
+
+@pytest.mark.parametrize("name", ["seed000-q4a-relu-network", "seed002-backprop-chain",
+                                  "seed004-q4-convolution", "seed001-softmax-8-5-0",
+                                  "seed000-q3-convshape"])
+def test_one_question_per_asked_result_with_the_keys_numbers(name):
+    sol, root = quiz(PROBLEMS / f"{name}.yaml")
+    assert root.tag == "quiz"
+    questions = [q for q in root.findall("question") if q.get("type") != "category"]
+    items = answer_items(sol)
+    assert len(questions) == len(items)
+    for q, (result, value) in zip(questions, items):
+        assert q.find("name/text").text.endswith(": " + result)
+        for tag in ("name/text", "questiontext/text", "generalfeedback/text", "defaultgrade"):
+            assert q.find(tag) is not None and q.find(tag).text, tag
+        assert q.find("questiontext").get("format") == "html"
+        if q.get("type") == "numerical":
+            ans = q.find("answer")
+            assert ans.get("fraction") == "100"
+            assert float(ans.find("text").text) == pytest.approx(value, rel=1e-15)
+            assert float(ans.find("tolerance").text) == pytest.approx(0.5e-4)
+        else:
+            assert q.get("type") == "cloze"
+            fields = CLOZE.findall(q.find("questiontext/text").text)
+            numbers = [v for v in flat(value) if not isinstance(v, bool)]
+            assert [float(a) for a, _ in fields] == pytest.approx(numbers, rel=1e-15)
+            assert all(float(t) == pytest.approx(0.5e-4) for _, t in fields)
+        assert "<math" in q.find("generalfeedback/text").text
+
+
+def test_tolerance_follows_digits():
+    _, root = quiz(PROBLEMS / "seed000-q4b-loss.yaml", digits=2)
+    tol = root.find("question[@type='numerical']/answer/tolerance")
+    assert float(tol.text) == pytest.approx(0.005)
+
+
+def test_a_folder_makes_one_question_bank(tmp_path):
+    out = tmp_path / "quiz.xml"
+    assert run(["solve", str(PROBLEMS), "-o", str(out)]).exit_code == 0
+    root = ET.parse(out).getroot()
+    assert root.find("question").get("type") == "category"
+    assert len(root.findall("question")) > 40
+
+
+def test_booleans_and_words_become_choices_and_short_answers():
+    sol = dlsolve.solve({"kind": "perceptron", "gate": "AND",
+                         "candidates": [{"weights": [1, 1], "bias": -1.5}]})
+    root = ET.fromstring(sol.render("moodle"))
+    text = "".join(q.find("questiontext/text").text for q in root.findall("question")[1:])
+    assert "{1:MULTICHOICE:=true~false}" in text
+
+
+def test_jupyter_display():
+    sol = dlsolve.solve(str(PROBLEMS / "seed001-softmax-8-5-0.yaml"))
+    assert len(repr(sol)) < 200 and repr(sol).startswith("<Solution softmax:")
+    html = sol._repr_html_()
+    assert html.startswith("<section") and "<math" in html
