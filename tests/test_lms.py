@@ -79,3 +79,44 @@ def test_jupyter_display():
     assert len(repr(sol)) < 200 and repr(sol).startswith("<Solution softmax:")
     html = sol._repr_html_()
     assert html.startswith("<section") and "<math" in html
+
+
+def qti_items(paths, digits=4):
+    import io
+    import zipfile
+
+    from dlsolve.render.qti import package
+
+    z = zipfile.ZipFile(io.BytesIO(package([dlsolve.solve(str(p)) for p in paths], digits)))
+    return z, {n: ET.fromstring(z.read(n)) for n in z.namelist()}
+
+
+Q = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
+CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
+
+
+def test_qti_package_has_the_required_elements_and_the_keys_numbers():
+    paths = [PROBLEMS / "seed000-q4a-relu-network.yaml", PROBLEMS / "seed002-backprop-chain.yaml",
+             PROBLEMS / "seed002-and-or-not.yaml"]
+    z, docs = qti_items(paths)
+    manifest = docs.pop("imsmanifest.xml")
+    listed = [r.get("href") for r in manifest.iter(CP + "resource")]
+    assert sorted(listed) == sorted(docs) and all(
+        r.get("type") == "imsqti_item_xmlv2p1" for r in manifest.iter(CP + "resource"))
+    for name, root in docs.items():
+        assert root.tag == Q + "assessmentItem"
+        assert {"identifier", "title", "adaptive", "timeDependent"} <= set(root.attrib)
+        decls = root.findall(Q + "responseDeclaration")
+        entries = root.find(Q + "itemBody").iter(Q + "textEntryInteraction")
+        assert [d.get("identifier") for d in decls] == \
+            [e.get("responseIdentifier") for e in entries]
+        for eq in root.find(Q + "responseProcessing").iter(Q + "equal"):
+            assert eq.get("toleranceMode") == "absolute"
+            assert [float(t) for t in eq.get("tolerance").split()] == [5e-5, 5e-5]
+        assert root.find(f"{Q}modalFeedback/{Q}pre").text.strip()
+    first = docs["item1.xml"]
+    values = [float(d.find(f"{Q}correctResponse/{Q}value").text)
+              for d in first.findall(Q + "responseDeclaration")]
+    sol = dlsolve.solve(str(paths[0]))
+    assert values == pytest.approx([x for _, v in answer_items(sol) for x in flat(v)])
+    assert "item3.xml" not in docs      # a truth-table problem asks for no number
