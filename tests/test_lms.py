@@ -98,12 +98,12 @@ CP = "{http://www.imsglobal.org/xsd/imscp_v1p1}"
 def test_qti_package_has_the_required_elements_and_the_keys_numbers():
     paths = [PROBLEMS / "seed000-q4a-relu-network.yaml", PROBLEMS / "seed002-backprop-chain.yaml",
              PROBLEMS / "seed002-and-or-not.yaml"]
-    z, docs = qti_items(paths)
+    _, docs = qti_items(paths)
     manifest = docs.pop("imsmanifest.xml")
     listed = [r.get("href") for r in manifest.iter(CP + "resource")]
     assert sorted(listed) == sorted(docs) and all(
         r.get("type") == "imsqti_item_xmlv2p1" for r in manifest.iter(CP + "resource"))
-    for name, root in docs.items():
+    for root in docs.values():
         assert root.tag == Q + "assessmentItem"
         assert {"identifier", "title", "adaptive", "timeDependent"} <= set(root.attrib)
         decls = root.findall(Q + "responseDeclaration")
