@@ -150,7 +150,32 @@ def test_bundled_problems_solve():
         assert res.exit_code == 0, res.output
 
 
+def test_one_head_with_w_o_and_direct_heads():
+    wo = [[1.0, -1.0], [0.5, 2.0]]
+    r = solve(queries=Q, keys=K, values=V, W_o=wo)
+    want = F.scaled_dot_product_attention(t(Q), t(K), t(V)) @ t(wo)
+    assert np.allclose(r["output"], want.numpy(), atol=1e-12)
+    q, k = [row + [1.0] for row in Q], [row + [0.5] for row in K]  # width 4: two heads of 2
+    r = solve(queries=q, keys=k, values=V, heads=2)
+    heads = [F.scaled_dot_product_attention(t(q)[:, s], t(k)[:, s], t(V)[:, c])
+             for s, c in ((slice(0, 2), slice(0, 1)), (slice(2, 4), slice(1, 2)))]
+    assert np.allclose(r["concat"], torch.cat(heads, dim=1).numpy(), atol=1e-12)
+    assert np.allclose(r["output"], r["concat"])
+
+
+def test_question_sheet_and_brief_key():
+    res = run(["solve", "problems/attention-two-heads.yaml", "--statements-only",
+               "--format", "text"])
+    assert res.exit_code == 0 and "W_q" in res.stdout and "Softmax" not in res.stdout
+    from dlsolve.render import render
+
+    brief = render(dlsolve.solve("problems/attention-3-tokens.yaml"), "text", detail="brief")
+    assert "Scale factor" in brief and "Q = X W_q" in brief and "Exponentials" not in brief
+
+
 @pytest.mark.parametrize("text, where", [
+    ("queries: [[1]]\nkeys: [[1]]\nvalues: [[1]]\npositional: {positions: [0], d_model: 2}\n",
+     "positional: {positions, d_model} asks for the encoding table alone"),
     ("queries: [[1, 0]]\nkeys: [[1, 0, 0]]\nvalues: [[1]]\n",
      ":3:7: keys: expected rows of width 2"),
     ("queries: [[1], [1]]\nkeys: [[1], [1]]\nvalues: [[1], [1]]\nmask: [[1, 1], [0, 0]]\n",

@@ -103,7 +103,8 @@ def _product(sol: Solution, name: str, a: np.ndarray, aname: str, w: np.ndarray,
                  Sym(f"{name.lower()}11"), E.Sum("j", Sym(f"{aname.lower()}1j") *
                                                   Sym("w_j1")),
                  E.Add(tuple(E.elide(terms, TERMS))), value=m[0, 0]),
-            MatrixStep(f"{name} = {aname} {wname}", Sym(name), m.tolist(), key=name))
+            MatrixStep(f"{name} = {aname} {wname}", Sym(name), m.tolist(), key=name,
+                       detail="brief"))
     sol.set(name, m)
     return m
 

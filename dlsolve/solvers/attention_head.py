@@ -48,7 +48,7 @@ def _scores(sol: Solution, q: np.ndarray, k: np.ndarray, att: Attention, tag: st
                  E.Sum("j", Sym("q1j") * Sym("k1j")), E.Add(tuple(E.elide(terms, TERMS))),
                  value=att.scores[0, 0], key="scores", detail=detail),
             MatrixStep("Scores Q K^T (row i: query i, column j: key j)", Sym(f"S{tag}"),
-                       att.scores.tolist(), key="scores"))
+                       att.scores.tolist(), key="scores", detail="brief"))
 
 
 def _scaling(sol: Solution, att: Attention, scale: float,
@@ -58,7 +58,7 @@ def _scaling(sol: Solution, att: Attention, scale: float,
         sol.add(Note("No scaling: the scores go into the softmax as they are."))
         return
     sol.add(Step("Scale factor", Sym("c"), formula, subst, value=scale, note=WHY_SCALE
-                 if subst is not None else None))
+                 if subst is not None else None, detail="brief"))
     sol.add(MatrixStep("Scaled scores c·S", Sym(f"S'{tag}"),
                        (att.scores * scale).tolist(), key="scaled"))
 

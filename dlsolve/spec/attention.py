@@ -72,6 +72,10 @@ def parse(r: Reader) -> AttentionProblem | None:
                            Said("nothing"))
             return None
         return AttentionProblem(None, None, None, None, None, {}, True, None, 1, None, pos)
+    if isinstance(pos, Positional) and not pos.add:
+        r.fail("positional", "{positions, d_model} asks for the encoding table alone; "
+                             "positional: sinusoidal adds the encodings to x")
+        return None
     if direct and r.has("x"):
         r.fail("x", "give queries/keys/values or x with W_q/W_k/W_v, not both")
         return None
