@@ -174,6 +174,9 @@ def test_question_sheet_and_brief_key():
 
 
 @pytest.mark.parametrize("text, where", [
+    ("queries: [[1e308]]\nkeys: [[1]]\nvalues: [[1]]\n",
+     "queries: expected numbers of size at most 1e+50 (larger ones overflow the products to "
+     "inf), got 1e+308"),
     ("queries: [[1]]\nkeys: [[1]]\nvalues: [[1]]\npositional: {positions: [0], d_model: 2}\n",
      "positional: {positions, d_model} asks for the encoding table alone"),
     ("queries: [[1, 0]]\nkeys: [[1, 0, 0]]\nvalues: [[1]]\n",

@@ -129,6 +129,7 @@ def test_big_batch_is_summarised():
      "grad_output: expected a 2×1 matrix"),
     ("type: batchnorm\ninput: [[1, 2], [3, 4]]\ngamma: [1, 2, 3]\n",
      "gamma: expected 2 numbers (one per feature) or one"),
+    ("type: batchnorm\ninput: [[1e200], [3e200]]\n", "input: expected numbers of size at most"),
     ("type: groupnorm\ninput: [[1, 2]]\n", "type: expected one of batchnorm, layernorm"),
     ("type: layernorm\ninput: [[1, 1]]\nepsilon: 0\n", "input[0]: sample 1 is constant"),
 ])

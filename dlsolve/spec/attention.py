@@ -82,12 +82,21 @@ def parse(r: Reader) -> AttentionProblem | None:
     m = _direct(r) if direct else _projected(r, pos)
     if m is None:
         return None
-    q_w, tq, tk, dk, dv = m["shape"]
+    opts = _options(r, *m["shape"][1:])
+    if not r.ok:
+        return None
+    return AttentionProblem(m.get("q"), m.get("k"), m.get("v"), m.get("x"), m.get("context"),
+                            m.get("w", {}), *opts, pos if pos is not BAD else None)
+
+
+def _options(r: Reader, tq: int, tk: int, dk: int, dv: int) -> tuple[Any, ...]:
+    """scale, mask, heads, W_o, checked against the shapes."""
     heads = r.get("heads", positive_int, 1)
     scale = r.get("scale", either(boolean, positive, what="true, false or a positive number"),
                   True)
     mask = _mask(r, tq, tk)
     w_o = r.get("W_o", matrix(), None)
+    too_big(r, "W_o", w_o)
     if heads is not BAD:
         for what, d in (("queries and keys", dk), ("values", dv)):
             if d % heads:
@@ -96,11 +105,18 @@ def parse(r: Reader) -> AttentionProblem | None:
     if w_o not in (None, BAD) and len(w_o) != dv:
         r.expected("W_o", f"{dv} rows (the width of the concatenated heads)",
                    Said(f"{len(w_o)} rows"))
-    if not r.ok:
-        return None
-    return AttentionProblem(m.get("q"), m.get("k"), m.get("v"), m.get("x"), m.get("context"),
-                            m.get("w", {}), scale, mask, heads, w_o,
-                            pos if pos is not BAD else None)
+    return scale, mask, heads, w_o
+
+
+LIMIT = 1e50  # larger entries overflow Q Kᵀ (products of three matrices)
+
+
+def too_big(r: Reader, key: str, rows: Any) -> None:
+    """Refuse entries whose products would overflow a float."""
+    biggest = 0.0 if rows in (None, BAD) else max(abs(v) for row in rows for v in row)
+    if biggest > LIMIT:
+        r.expected(key, f"numbers of size at most {LIMIT:g} (larger ones overflow the products "
+                        "to inf)", Said(f"{biggest:g}"))
 
 
 def _width(r: Reader, key: str, rows: Any, width: int, what: str) -> None:
@@ -110,11 +126,13 @@ def _width(r: Reader, key: str, rows: Any, width: int, what: str) -> None:
 
 def _count(r: Reader, key: str, rows: Any, n: int, what: str) -> None:
     if rows is not BAD and len(rows) != n:
-        r.expected(key, f"{n} rows ({what})", Said(f"{len(rows)} rows"))
+        r.expected(key, f"{n} row{'s' * (n != 1)} ({what})", Said(f"{len(rows)} rows"))
 
 
 def _direct(r: Reader) -> dict[str, Any] | None:
     q, k, v = (r.get(key, ROWS) for key in ("queries", "keys", "values"))
+    for key, m in (("queries", q), ("keys", k), ("values", v)):
+        too_big(r, key, m)
     if q is not BAD:
         _width(r, "keys", k, len(q[0]), "as the queries: q·k needs equal widths")
     if k is not BAD:
@@ -133,6 +151,8 @@ def _projected(r: Reader, pos: Any) -> dict[str, Any] | None:
     w = {key: r.get(key, matrix()) for key in ("W_q", "W_k", "W_v")}
     if x is BAD or ctx is BAD or BAD in w.values():
         return None
+    for key, m in (("x", x), ("context", ctx), *w.items()):
+        too_big(r, key, m)
     src = ctx if ctx is not None else x
     _count(r, "W_q", w["W_q"], len(x[0]), "one per column of x: Q = X W_q")
     for key in ("W_k", "W_v"):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dlsolve.registry import COMMON_FIELDS
+from dlsolve.spec.attention import too_big
 from dlsolve.spec.reader import (
     BAD,
     Bad,
@@ -57,26 +58,18 @@ def parse(r: Reader) -> NormProblem | None:
     if len(x) * len(x[0]) > CELLS:
         r.expected("input", f"at most {CELLS:,} numbers", Said(f"{len(x) * len(x[0]):,}"))
         return None
+    too_big(r, "input", x)
     d = len(x[0])
     per = either(vector(number, length=d), number, what=f"{d} numbers (one per feature) or one")
     gamma, beta = r.get("gamma", per, 1.0), r.get("beta", per, 0.0)
     eps = r.get("epsilon", nonneg, 1e-5)
     if kind == "layernorm":
-        for key in BATCH_ONLY:
-            if r.has(key):
-                r.fail(key, "only batchnorm has a mode and running statistics (layernorm "
-                            "always normalises each sample by its own statistics)")
+        _batch_only(r)
     mode = r.get("mode", choice("train", "eval"), "train")
     momentum = r.get("momentum", at_most_one, 0.1)
     per_pos = either(vector(nonneg, length=d), nonneg, what=f"{d} numbers >= 0 or one")
     rmean, rvar = r.get("running_mean", per, 0.0), r.get("running_var", per_pos, 1.0)
-    grad = r.get("grad_output", either(ROWS, choice("ones"), what="a matrix like the input "
-                                                                  "or ones"), None)
-    if grad == "ones":
-        grad = [[1.0] * d for _ in x]
-    elif grad not in (None, BAD) and (len(grad) != len(x) or len(grad[0]) != d):
-        r.expected("grad_output", f"a {len(x)}×{d} matrix (the shape of the input)",
-                   Said(f"{len(grad)}×{len(grad[0])}"))
+    grad = _grad(r, x)
     if not r.ok:
         return None
     _degenerate(r, kind, mode, x, eps, rvar)
@@ -88,6 +81,21 @@ def parse(r: Reader) -> NormProblem | None:
                        gave)
 
 
+def _grad(r: Reader, x: list[list[float]]) -> Any:
+    """grad_output: a matrix of the input's shape, or ones."""
+    d = len(x[0])
+    grad = r.get("grad_output", either(ROWS, choice("ones"), what="a matrix like the input "
+                                                                  "or ones"), None)
+    if isinstance(grad, list):
+        too_big(r, "grad_output", grad)
+    if grad == "ones":
+        return [[1.0] * d for _ in x]
+    if grad not in (None, BAD) and (len(grad) != len(x) or len(grad[0]) != d):
+        r.expected("grad_output", f"a {len(x)}×{d} matrix (the shape of the input)",
+                   Said(f"{len(grad)}×{len(grad[0])}"))
+    return grad
+
+
 @expects("a number in [0, 1]")
 def at_most_one(v: Any) -> float:
     """A momentum in [0, 1]."""
@@ -95,6 +103,13 @@ def at_most_one(v: Any) -> float:
     if x > 1:
         raise Bad("a number in [0, 1]")
     return x
+
+
+def _batch_only(r: Reader) -> None:
+    for key in BATCH_ONLY:
+        if r.has(key):
+            r.fail(key, "only batchnorm has a mode and running statistics (layernorm always "
+                        "normalises each sample by its own statistics)")
 
 
 def _per(v: Any, d: int) -> list[float]:
