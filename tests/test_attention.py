@@ -144,6 +144,12 @@ def test_steps_show_the_worked_entry_and_cost(tmp_path):
     assert "O(T²·d)" in out and "variance d_k" in out
 
 
+def test_flops_of_the_two_head_problem():
+    # projections 3 · 2·2·4·4, Q K^T 2·2·2·2·2, softmax 3·2·2·2, A V 32, W_o 2·2·4·2
+    r = dlsolve.solve("problems/attention-two-heads.yaml").results
+    assert r["flops"] == 192 + 32 + 24 + 32 + 32
+
+
 def test_bundled_problems_solve():
     for name in ("attention-3-tokens", "attention-causal-mask", "attention-two-heads"):
         res = run(["attention", f"problems/{name}.yaml", "--format", "json"])

@@ -38,6 +38,7 @@ def solve(spec: AttentionProblem) -> Solution:
         heads = [att]
     else:
         heads, out = _heads(sol, spec, q, k, v, scale, form, allowed)
+        sol.answer = ("weights", "head_outputs", "concat", "output")
     if spec.w_o is not None:
         out = _project_out(sol, out, np.asarray(spec.w_o, dtype=float))
     sol.set("output", out)
@@ -161,16 +162,32 @@ def _cost(sol: Solution, spec: AttentionProblem, q: np.ndarray, k: np.ndarray,
     tq, tk, h = len(q), len(k), spec.heads
     dk, dv = q.shape[1] // h, v.shape[1] // h
     f = flops(tq, tk, dk, dv, h)
-    rows = [("Q K^T", f"{h}·{tq}·{tk}·{dk} multiply-adds", f["scores"]),
-            ("softmax", f"{h}·{tq}·{tk} exp, add, divide", f["softmax"]),
-            ("A V", f"{h}·{tq}·{tk}·{dv} multiply-adds", f["weighted_sum"])]
+    rows = _projection_flops(spec, q, k, v) + [
+        ("Q K^T", f"{h}·{tq}·{tk}·{dk} multiply-adds", f["scores"]),
+        ("softmax", f"{h}·{tq}·{tk} exp, add, divide", f["softmax"]),
+        ("A V", f"{h}·{tq}·{tk}·{dv} multiply-adds", f["weighted_sum"])]
+    if spec.w_o is not None:
+        d_out = len(spec.w_o[0])
+        rows.append(("H W_o", f"{tq}·{v.shape[1]}·{d_out} multiply-adds",
+                     2 * tq * v.shape[1] * d_out))
     total = sum(r[2] for r in rows)
     sol.add(Heading("Cost"), TableStep("FLOPs of one attention step (a multiply-add is 2)",
                                        ("operation", "count", "FLOPs"), tuple(rows)),
             Note(f"The score matrix is T_q × T_k = {tq}×{tk} per head: time grows as "
-                 f"O(T²·d) and memory as O(T²) in the sequence length T ({total} FLOPs here, "
-                 "projections not counted)."))
+                 f"O(T²·d) and memory as O(T²) in the sequence length T ({total} FLOPs in "
+                 "all); the projections grow only as O(T·d²)."))
     sol.set("flops", total)
+
+
+def _projection_flops(spec: AttentionProblem, q: np.ndarray, k: np.ndarray,
+                      v: np.ndarray) -> list[tuple[str, str, int]]:
+    if not spec.projected:
+        return []
+    d_x = len(spec.x[0])
+    src, d_c = ("X", d_x) if spec.context is None else ("C", len(spec.context[0]))
+    return [(f"{name} = {a} W_{name.lower()}", f"{len(m)}·{d}·{m.shape[1]} multiply-adds",
+             2 * len(m) * d * m.shape[1])
+            for name, m, a, d in (("Q", q, "X", d_x), ("K", k, src, d_c), ("V", v, src, d_c))]
 
 
 def _checks(sol: Solution, heads: list[Attention]) -> None:
