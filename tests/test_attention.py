@@ -140,7 +140,7 @@ def test_steps_show_the_worked_entry_and_cost(tmp_path):
     p = write(tmp_path, "kind: attention\nqueries: [[1, 0]]\nkeys: [[1, 0], [0, 1]]\n"
                         "values: [[1, 3], [5, 7]]\n")
     out = run(["attention", p, "--format", "text"]).stdout
-    assert "s11 = Σ_j q1j·k1j = 1·1 + 0·0 = 1" in out
+    assert "s_11 = Σ_j q_1j·k_1j = 1·1 + 0·0 = 1" in out
     assert "O(T²·d)" in out and "variance d_k" in out
 
 

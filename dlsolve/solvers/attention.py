@@ -101,7 +101,7 @@ def _product(sol: Solution, name: str, a: np.ndarray, aname: str, w: np.ndarray,
     m = a @ w
     terms = [E.Mul((Num(x), Num(y))) for x, y in zip(a[0], w[:, 0])]
     sol.add(Step(f"{name} = {aname} {wname}: entry (1, 1) is row 1 of {aname} times column 1",
-                 Sym(f"{name.lower()}11"), E.Sum("j", Sym(f"{aname.lower()}1j") *
+                 Sym(f"{name.lower()}_11"), E.Sum("j", Sym(f"{aname.lower()}_1j") *
                                                   Sym("w_j1")),
                  E.Add(tuple(E.elide(terms, TERMS))), value=m[0, 0]),
             MatrixStep(f"{name} = {aname} {wname}", Sym(name), m.tolist(), key=name,

@@ -44,8 +44,8 @@ def head(sol: Solution, q: np.ndarray, k: np.ndarray, v: np.ndarray, scale: floa
 def _scores(sol: Solution, q: np.ndarray, k: np.ndarray, att: Attention, tag: str,
             detail: str) -> None:
     terms = [E.Mul((Num(a), Num(b))) for a, b in zip(q[0], k[0])]
-    sol.add(Step("One score worked: query 1 with key 1", Sym("s11"),
-                 E.Sum("j", Sym("q1j") * Sym("k1j")), E.Add(tuple(E.elide(terms, TERMS))),
+    sol.add(Step("One score worked: query 1 with key 1", Sym("s_11"),
+                 E.Sum("j", Sym("q_1j") * Sym("k_1j")), E.Add(tuple(E.elide(terms, TERMS))),
                  value=att.scores[0, 0], key="scores", detail=detail),
             MatrixStep("Scores Q K^T (row i: query i, column j: key j)", Sym(f"S{tag}"),
                        att.scores.tolist(), key="scores", detail="brief"))
@@ -84,8 +84,8 @@ def _output(sol: Solution, att: Attention, v: np.ndarray, r: int, tag: str,
             detail: str) -> None:
     a = att.weights[r]
     terms = [E.Mul((Num(a[j]), E.lift(v[j].tolist()))) for j in range(len(a)) if a[j] != 0]
-    sol.add(Step(f"Output row {r + 1}: the weighted sum of the value rows", Sym(f"o{r + 1}"),
-                 E.Sum("j", Sym(f"a{r + 1}j") * Sym("v_j")), E.Add(tuple(E.elide(terms, TERMS))),
+    sol.add(Step(f"Output row {r + 1}: the weighted sum of the value rows", Sym(f"o_{r + 1}"),
+                 E.Sum("j", Sym(f"a_{r + 1}j") * Sym("v_j")), E.Add(tuple(E.elide(terms, TERMS))),
                  value=att.output[r].tolist(), key="output", detail=detail),
             MatrixStep("Output A V (one row per query)", Sym(f"O{tag}"), att.output.tolist(),
                        key="output", detail="brief"))
