@@ -124,7 +124,8 @@ def test_big_batch_is_summarised():
     ("type: batchnorm\ninput: [[1, 2]]\n", ":3:8: input: batchnorm in train mode needs at "
                                            "least 2 samples"),
     ("type: batchnorm\ninput: [[1], [2]]\nepsilon: 0\n", ":4:10: epsilon: expected epsilon > 0"),
-    ("type: layernorm\ninput: [[1, 2]]\nmomentum: 0.1\n", ":4:11: momentum: only batchnorm"),
+    ("type: layernorm\ninput: [[1, 2]]\nmomentum: 0.1\n",
+     ":4:11: momentum: only batchnorm has running statistics"),
     ("type: batchnorm\ninput: [[1], [2]]\ngrad_output: [[1]]\n",
      "grad_output: expected a 2×1 matrix"),
     ("type: batchnorm\ninput: [[1, 2], [3, 4]]\ngamma: [1, 2, 3]\n",
@@ -138,6 +139,11 @@ def test_bad_input(tmp_path, text, where):
     res = run(["norm", p])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert where in res.stderr, res.stderr
+
+
+def test_layernorm_is_the_same_in_eval_mode():
+    a = solve(type="layernorm", input=X, grad_output=G)
+    assert solve(type="layernorm", input=X, grad_output=G, mode="eval") == a
 
 
 def test_eval_mode_accepts_one_sample():

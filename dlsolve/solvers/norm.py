@@ -151,7 +151,8 @@ def _notes(sol: Solution, spec: NormProblem) -> None:
                  "torch.nn.BatchNorm1d; γ and β are per feature.")
     else:
         sol.note("Layernorm: each sample (row) is normalised over its features, as "
-                 "torch.nn.LayerNorm(D); γ and β are per feature (elementwise affine).")
+                 "torch.nn.LayerNorm(D), the same in train and eval mode; γ and β are per "
+                 "feature (elementwise affine).")
     if spec.batch_stats:
         sol.note("The variance that normalises is the biased one (divided by the count, not "
                  "count - 1), as PyTorch; ε is added inside the square root.")
