@@ -130,11 +130,57 @@ def _optimize(rng: random.Random) -> dict[str, Any]:
             "hyper": {"lr": rng.choice([0.1, 0.01])}}
 
 
+def _attention(rng: random.Random) -> dict[str, Any]:
+    t, d = rng.choice([(2, 2), (3, 2), (3, 3)])
+    cell = [-1, 0, 0, 1, 1, 2]
+
+    def m(r: int, c: int) -> list[list[int]]:
+        return [[rng.choice(cell) for _ in range(c)] for _ in range(r)]
+
+    spec: dict[str, Any] = {"kind": "attention", "queries": m(t, d), "keys": m(t, d),
+                            "values": m(t, 2)}
+    if rng.random() < 0.4:
+        spec["mask"] = "causal"
+    return spec
+
+
+def _norm(rng: random.Random) -> dict[str, Any]:
+    kind = rng.choice(["batchnorm", "layernorm"])
+    n, d = rng.choice([(2, 2), (3, 2), (2, 3), (4, 2)])
+    while True:
+        x = [[rng.choice([-2, -1, 0, 1, 2, 3, 4]) for _ in range(d)] for _ in range(n)]
+        lines = x if kind == "layernorm" else [list(c) for c in zip(*x)]
+        if all(max(v) != min(v) for v in lines):  # no constant feature (sample)
+            break
+    spec = {"kind": "norm", "type": kind, "input": x,
+            "gamma": [rng.choice([0.5, 1, 2]) for _ in range(d)],
+            "beta": [rng.choice([-1, 0, 0.5, 1]) for _ in range(d)], "epsilon": 1.0e-5}
+    if rng.random() < 0.6:
+        spec["grad_output"] = [[rng.choice([-1, 0, 1, 2]) for _ in range(d)] for _ in range(n)]
+    return spec
+
+
+def _init(rng: random.Random) -> dict[str, Any]:
+    from dlsolve.kernels.init import SCHEMES
+
+    scheme = rng.choice(SCHEMES)
+    spec: dict[str, Any] = {"kind": "init", "scheme": scheme}
+    if rng.random() < 0.3:
+        spec["shape"] = [rng.choice([16, 32, 64]), rng.choice([3, 16, 32]), 3, 3]
+    else:
+        spec["fan_in"], spec["fan_out"] = rng.choice([64, 128, 256, 512]), rng.choice([10, 64,
+                                                                                       128])
+    if rng.random() < 0.5:
+        spec["nonlinearity"] = rng.choice(["relu", "tanh", "sigmoid", "linear"])
+    return spec
+
+
 GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "convshape": _convshape, "softmax": _softmax, "activation": _activation,
     "forward": lambda r: _network(r, "forward"), "backprop": lambda r: _network(r, "backprop"),
     "loss": _loss, "conv": _conv, "pool": _pool, "params": _params, "perceptron": _perceptron,
     "gd": _gd, "optimize": _optimize,
+    "attention": _attention, "norm": _norm, "init": _init,
 }
 KINDS = tuple(GENERATORS) + ("all",)
 

@@ -24,6 +24,9 @@ KINDS: dict[str, tuple[str, str]] = {
     "gd": ("dlsolve.spec.gd:parse", "dlsolve.solvers.gd:solve"),
     "optimize": ("dlsolve.spec.optimize:parse", "dlsolve.solvers.optimize:solve"),
     "prove": ("dlsolve.spec.prove:parse", "dlsolve.spec.prove:solve"),
+    "attention": ("dlsolve.spec.attention:parse", "dlsolve.solvers.attention:solve"),
+    "norm": ("dlsolve.spec.norm:parse", "dlsolve.solvers.norm:solve"),
+    "init": ("dlsolve.spec.init:parse", "dlsolve.solvers.init:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")
