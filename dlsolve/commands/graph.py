@@ -44,6 +44,15 @@ def _split(text: str) -> list[str]:
     return [p for p in parts + [cur] if p.strip()]
 
 
+def _is_file(source: str) -> bool:
+    if source.lower().endswith((".yaml", ".yml")):
+        return True
+    try:
+        return "=" not in source and Path(source).is_file()
+    except OSError:  # a long expression is not a file name
+        return False
+
+
 @click.command(context_settings=CONTEXT)
 @click.argument("source", required=False)
 @click.option("--at", "at", multiple=True, type=Values(),
@@ -64,8 +73,7 @@ def graph(source: str | None, at: tuple[dict[str, Any], ...], upstream: float | 
     """
     if not source:
         raise click.UsageError('give an expression ("f = (x + y) * z") or a spec file')
-    spec = source if source.lower().endswith((".yaml", ".yml")) or Path(source).is_file() \
-        else None
+    spec = source if _is_file(source) else None
     values: dict[str, Any] = {"upstream": upstream, "output": node, "expand": expand or None}
     if at:
         values["values"] = {k: v for group in at for k, v in group.items()}

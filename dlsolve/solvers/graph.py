@@ -78,7 +78,7 @@ def result_nodes(spec: GraphProblem) -> list[str]:
     """The nodes reported by name: the inputs and the nodes the user named."""
     graph = spec.graph
     named = [g.name for g in graph.gates if not g.auto]
-    return graph.inputs + ([] if spec.bare else named)
+    return graph.inputs + named
 
 
 def _results(sol: Solution, spec: GraphProblem, ev: Evaluation) -> None:

@@ -31,6 +31,13 @@ def value_expr(v: Any) -> Expr | None:
     return E.Matrix(tuple(tuple(Num(float(x)) for x in row) for row in v))
 
 
+def shown(v: Any) -> Any:
+    """A value for a step: a number, a (small) list or matrix, or None when too big."""
+    if isinstance(v, float):
+        return v
+    return None if v.size > SMALL else v.tolist()
+
+
 def transpose(e: Expr) -> Expr:
     return E.Pow(e, Sym("T"))
 

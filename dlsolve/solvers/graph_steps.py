@@ -18,7 +18,8 @@ class Writer:
     def __init__(self, sol: Solution, ev: Evaluation, spec: Any):
         self.sol, self.ev, self.graph = sol, ev, ev.graph
         self.out = self.graph.output
-        scalar_one = not ev.arrays and float(ev.upstream) == 1.0
+        out = ev.values[self.out]
+        scalar_one = dims(out) == "a number" and float(ev.upstream) == 1.0
         self.loss = self.out if scalar_one else "L"
         self.reported = set(_reported(spec))
         self.live = self.graph.ancestors()
@@ -53,7 +54,7 @@ class Writer:
         if g.params:
             note = ", ".join(f"{k} = {v:g}" for k, v in g.params) + ("; " + note if note else "")
         self.sol.add(Step(self.title(g, forward=True), Sym(g.name), F.formula(g, self.sym),
-                          subst, value=F.value_expr(value) and value, note=note,
+                          subst, value=F.shown(value), note=note,
                           key=self.key("value", g.name)))
 
     def title(self, g: Gate, forward: bool) -> str:
@@ -73,7 +74,7 @@ class Writer:
     def backward(self) -> None:
         up = self.ev.upstream
         self.sol.add(Step("The upstream gradient, fed in at the output", self.d(self.out),
-                          value=F.value_expr(up) and up, key=self.key("grad", self.out),
+                          value=F.shown(up), key=self.key("grad", self.out),
                           detail="brief"))
         for g in reversed(self.graph.gates):
             if g.name != self.out:
@@ -111,7 +112,7 @@ class Writer:
             and not self.ev.arrays and 0 < float(e.local) < 1 else None
         key = None if shared or not merged else self.key("grad", e.src)
         self.sol.add(Step(title, local, F.local(g, i, self.sym, Sym(g.name)), subst,
-                          value=F.value_expr(e.local) and e.local, key=key,
+                          value=F.shown(e.local), key=key,
                           note=tie[2:] if tie else None,
                           detail="brief" if merged and not shared else "exam"))
         if merged:
@@ -121,7 +122,7 @@ class Writer:
         note = self.broadcast_note(e)
         self.sol.add(Step(f"path {e.src} -> {g.name}" if shared else "",
                           None if shared else self.d(e.src), E.Mul((local, up)), nums,
-                          value=F.value_expr(e.grad) and e.grad, note=note,
+                          value=F.shown(e.grad), note=note,
                           key=None if shared else self.key("grad", e.src),
                           detail="exam" if shared else "brief"))
 
@@ -151,7 +152,7 @@ class Writer:
         note = f"shape {dims(e.grad)} (as {e.src})"
         self.sol.add(Step(title + (f"; path {e.src} -> {g.name}" if shared else ""),
                           None if shared else self.d(e.src), formula, nums,
-                          value=F.value_expr(e.grad) and e.grad, note=note,
+                          value=F.shown(e.grad), note=note,
                           key=None if shared else self.key("grad", e.src), detail="brief"))
 
     def collect(self, name: str) -> None:
@@ -168,7 +169,7 @@ class Writer:
             if all(F.value_expr(e.grad) is not None for e in uses) else None
         total = self.ev.grads[name]
         self.sol.add(Step(f"{name} is used by {len(uses)} gates: {REUSED}", self.d(name),
-                          E.Add(terms), nums, value=F.value_expr(total) and total,
+                          E.Add(terms), nums, value=F.shown(total),
                           key=self.key("grad", name), detail="brief"))
 
 

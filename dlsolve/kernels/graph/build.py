@@ -40,7 +40,7 @@ def build(assigns: list[Assign], given: Iterable[str], output: str | None = None
     for i in order:
         lower.assignment(i)
     named = [a.name for a in assigns if a.name]
-    out = output or _default_output(assigns, lower)
+    out = output or _default_output(assigns, order, lower)
     if output is not None and output not in named:
         raise GraphError(f"output: expected one of the assigned nodes ({', '.join(named)}), "
                          f"got {output!r}", None, field="output")
@@ -48,9 +48,9 @@ def build(assigns: list[Assign], given: Iterable[str], output: str | None = None
     return Graph(inputs, lower.gates, out)
 
 
-def _default_output(assigns: list[Assign], lower: _Lowering) -> str:
-    last = assigns[-1]
-    return last.name if last.name else lower.roots[len(assigns) - 1]
+def _default_output(assigns: list[Assign], order: list[int], lower: _Lowering) -> str:
+    """The last assignment in the order of evaluation (the last one given, when in order)."""
+    return lower.roots[order[-1]]
 
 
 def _check_names(assigns: list[Assign], given: list[str]) -> dict[str, int]:

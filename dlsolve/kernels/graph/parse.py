@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import dataclass
 
 MAX_CHARS = 4000
-MAX_NODES = 600
-MAX_DEPTH = 60
+MAX_NODES = 2000
+MAX_DEPTH = 200
 MAX_EXPONENT = 1000.0
+_LAMBDA = re.compile(r"\blambda\s*=(?!=)")  # the keyword lambda= (softshrink) is a parameter
+KEYWORD_ALIASES = {"lambda_": "lambda", "lambd": "lambda"}  # lambd: PyTorch's spelling
 TRANSLATE = str.maketrans({"−": "-", "×": "*", "·": "*", "^": "**"})
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
           ast.MatMult: "matmul"}
@@ -125,7 +128,7 @@ def _module(text: str) -> ast.Module:
         if ord(ch) > 127 and ch not in "−×·":
             raise ParseError(f"character {ch!r} (U+{ord(ch):04X}) is not allowed: write "
                              "names and operators in plain ASCII", i + 1)
-    source = text.translate(TRANSLATE)
+    source = _LAMBDA.sub("lambda_=", text.translate(TRANSLATE))
     try:
         module = ast.parse(source, mode="exec")
     except SyntaxError as e:
@@ -156,7 +159,8 @@ def _col(node: ast.AST) -> int | None:
 
 
 def _statement(stmt: ast.stmt, text: str) -> Assign:
-    seg = ast.get_source_segment(text.translate(TRANSLATE), stmt) or text
+    seg = (ast.get_source_segment(_LAMBDA.sub("lambda_=", text.translate(TRANSLATE)), stmt)
+           or text).replace("lambda_=", "lambda=")
     if isinstance(stmt, ast.Expr):
         return Assign(None, _tree(stmt.value), seg.strip(), _col(stmt) or 1)
     if isinstance(stmt, ast.AugAssign):
@@ -230,5 +234,5 @@ def _call(node: ast.Call) -> Op:
         value = _tree(kw.value)
         if not isinstance(value, Num):
             raise ParseError(f"the parameter {kw.arg}= takes a number", _col(kw.value))
-        kwargs.append((kw.arg, value.value))
+        kwargs.append((KEYWORD_ALIASES.get(kw.arg, kw.arg), value.value))
     return Op("call", args, node.func.id, tuple(kwargs), _col(node) or 0)
