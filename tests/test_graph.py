@@ -63,7 +63,7 @@ def test_reused_variable_sums_its_paths():
     assert (r["a"], r["f"], r["grad_x"], r["grad_y"], r["grad_a"]) == (-6, -3, -1, 3, 1)
     text = run(["graph", PROBLEMS / "graph-reused-variable.yaml", "-f", "text"]).stdout
     assert "x is used by 2 gates: a reused value sums the gradients of its paths" in text
-    assert "∂f/∂x = ∂a/∂x·∂f/∂a + ∂f/∂x = -2 + 1 = -1" in text
+    assert "∂f/∂x = ∂a/∂x·∂f/∂a + ∂f/∂x·∂f/∂f = -2 + 1 = -1" in text
 
 
 def test_circuit_table_and_figure():
@@ -134,3 +134,17 @@ def test_check_grades_by_name(tmp_path):
 
 def test_help_names_a_bundled_problem():
     assert "problems/cs231n-sigmoid-neuron.yaml" in run(["graph", "--help"]).stdout
+
+
+def test_generated_variants_are_fair_questions():
+    import dlsolve
+    from dlsolve.generate import variants
+
+    seen = set()
+    for _, spec in variants("graph", 5, 40):
+        r = dlsolve.solve(dict(spec)).results
+        inputs = list(spec["values"])
+        assert all(r[f"grad_{n}"] != 0 for n in inputs), spec
+        assert all(v * 2 == int(v * 2) for v in spec["values"].values())  # integers and halves
+        seen.add(tuple(spec["nodes"]))
+    assert len(seen) >= 5

@@ -24,7 +24,7 @@ def solve(spec: GraphProblem) -> Solution:
     sol = Solution("graph", f"Backprop through {shown}")
     w = Writer(sol, ev, spec)
     _givens(sol, spec, w)
-    _conventions(sol, spec, ev)
+    _conventions(sol, spec, ev, w)
     sol.add(Heading("Forward pass"))
     for g in graph.gates:
         w.forward(g)
@@ -46,10 +46,10 @@ def _givens(sol: Solution, spec: GraphProblem, w: Writer) -> None:
               Deriv(Sym(w.out), Sym(w.out)), spec.upstream, "upstream gradient")
 
 
-def _conventions(sol: Solution, spec: GraphProblem, ev: Evaluation) -> None:
+def _conventions(sol: Solution, spec: GraphProblem, ev: Evaluation, w: Writer) -> None:
     graph = spec.graph
     fns = {g.fn for g in graph.gates if g.op == "call"}
-    if spec.upstream != 1.0 or ev.arrays:
+    if w.loss != w.out:
         sol.note("The gradients are those of L = Σ upstream·output (elementwise, summed): "
                  "∂output/∂x times the upstream gradient fed in at the output.")
     if fns & {"max", "min"}:

@@ -109,9 +109,11 @@ def _call_local(g: Gate, i: int, a: list[Expr], out: Expr) -> Expr:
     if g.fn in ("max", "min"):
         rel = ">" if g.fn == "max" else "<"
         others = [y for j, y in enumerate(a) if j != i]
-        cond = E.Relation(a[i], rel, others[0] if len(others) == 1 else
-                          E.Call(g.fn, tuple(others)))
-        return E.Cases(((Num(1), cond), (Num(0), None)))
+        if len(others) == 1:
+            return E.Cases(((Num(1), E.Relation(a[i], rel, others[0])),
+                            (Num(1) / Num(2), E.Relation(a[i], "=", others[0])), (Num(0), None)))
+        tied = E.Relation(a[i], "=", E.Call(g.fn, tuple(a)))
+        return E.Cases(((Num(1) / Sym("k"), tied), (Num(0), None)))
     raise KeyError(g.fn)
 
 

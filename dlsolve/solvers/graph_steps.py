@@ -59,11 +59,18 @@ class Writer:
 
     def title(self, g: Gate, forward: bool) -> str:
         p = pattern(g)
-        name = {"fused sigmoid": "sigmoid gate (fused)", "activation": f"{F.fname(g)} gate"
+        fn = F.fname(g)
+        name = {"fused sigmoid": "sigmoid gate (fused)", "activation": f"{fn} gate"
                 }.get(p, p + " gate")
+        if self.ev.arrays and g.op in ("mul", "div") and any(
+                F.value_expr(self.ev.values[a]) is None or dims(self.ev.values[a]) != "a number"
+                for a in g.nodes()):
+            name += " (elementwise)"
         if g.part_of:
             name += f" (part of the expanded {g.part_of})"
-        return name[:1].upper() + name[1:] if forward else SAYS[p][:1].upper() + SAYS[p][1:]
+        says = SAYS[p] if p != "activation" else f"{fn} gate: local gradient {fn}'(x)"
+        text = name if forward else says
+        return text[:1].upper() + text[1:]
 
     def shapes(self, g: Gate) -> str:
         parts = [f"{a}: {dims(self.ev.values[a])}" for a in g.nodes()]
@@ -103,18 +110,11 @@ class Writer:
             self.rule_step(g, i, e, shared, title)
             return
         local = Deriv(Sym(g.name), Sym(e.src))
-        merged = g.name == self.out and self.loss == self.out
-        y = self.ev.values[g.name]
-        x = e.value
-        subst = (F.local_numbers(g, i, self.say_num, self.say_num(g.name), x, y)
-                 if not self.ev.arrays else None)
-        tie = "; a tie: the tied arguments share the gradient" if pattern(g) in ("max", "min") \
-            and not self.ev.arrays and 0 < float(e.local) < 1 else None
-        key = None if shared or not merged else self.key("grad", e.src)
+        merged = g.name == self.out and self.loss == self.out and not shared
+        subst, tie = self.local_numbers(g, i, e)
         self.sol.add(Step(title, local, F.local(g, i, self.sym, Sym(g.name)), subst,
-                          value=F.shown(e.local), key=key,
-                          note=tie[2:] if tie else None,
-                          detail="brief" if merged and not shared else "exam"))
+                          value=F.shown(e.local), key=self.key("grad", e.src) if merged else None,
+                          note=tie, detail="brief" if merged else "exam"))
         if merged:
             return
         up = Deriv(Sym(self.loss), Sym(g.name))
@@ -125,6 +125,19 @@ class Writer:
                           value=F.shown(e.grad), note=note,
                           key=None if shared else self.key("grad", e.src),
                           detail="exam" if shared else "brief"))
+
+    def local_numbers(self, g: Gate, i: int, e: Edge) -> tuple[Expr | None, str | None]:
+        """The local gradient with numbers put in, and a note on a tie of max/min."""
+        if self.ev.arrays:
+            return None, None
+        if pattern(g) in ("max", "min"):
+            share = float(e.local)
+            if 0 < share < 1:
+                k = round(1 / share)
+                return None, (f"a tie: {k} arguments equal the {g.fn}, each gets 1/{k} of the "
+                              "gradient (as torch.maximum / torch.amax)")
+        y = self.ev.values[g.name]
+        return F.local_numbers(g, i, self.say_num, self.say_num(g.name), e.value, y), None
 
     def say_local(self, e: Edge) -> Expr:
         v = F.value_expr(e.local)
@@ -162,9 +175,6 @@ class Writer:
             return
         terms = tuple(E.Mul((Deriv(Sym(e.dst), Sym(name)), Deriv(Sym(self.loss), Sym(e.dst))))
                       if e.local is not None else Sym(f"path_{e.dst}") for e in uses)
-        if any(e.dst == self.out and self.loss == self.out for e in uses):
-            terms = tuple(Deriv(Sym(e.dst), Sym(name)) if e.dst == self.out else t
-                          for e, t in zip(uses, terms))
         nums = E.Add(tuple(F.value_expr(e.grad) for e in uses)) \
             if all(F.value_expr(e.grad) is not None for e in uses) else None
         total = self.ev.grads[name]

@@ -108,6 +108,8 @@ def _pow_why(a: Value, b: Value) -> str:
 def _call(fn: str, args: list[Value], act: Activation | None, params: dict[str, float]) -> Value:
     x = args[0]
     if act is not None:
+        if is_array(x) and act.name in FAST:
+            return _safe(lambda: FAST[act.name][0](np(), x, params), "overflow")
         return _safe(lambda: _elementwise(lambda t: act.f(t, params), x), "overflow")
     if fn in UNARY_MATH:
         why = {"log": "log of a number <= 0", "sqrt": "square root of a negative number",
@@ -124,6 +126,24 @@ def _call(fn: str, args: list[Value], act: Activation | None, params: dict[str, 
     if fn == "transpose":
         return x if isinstance(x, float) else x.T.copy()
     raise KeyError(fn)
+
+
+def _sigmoid(n: Any, x: Value) -> Value:
+    e = n.exp(-n.abs(x))
+    return n.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+# NumPy forms of the commonest activations (value, derivative), the registry's conventions
+# (relu'(0) = 0, leaky_relu'(0) = alpha); the others go element by element through it.
+FAST: dict[str, tuple[Callable[..., Value], Callable[..., Value]]] = {
+    "relu": (lambda n, x, p: n.maximum(x, 0.0), lambda n, x, p: (x > 0).astype(float)),
+    "leaky_relu": (lambda n, x, p: n.where(x > 0, x, p["alpha"] * x),
+                   lambda n, x, p: n.where(x > 0, 1.0, p["alpha"])),
+    "tanh": (lambda n, x, p: n.tanh(x), lambda n, x, p: 1 - n.tanh(x) ** 2),
+    "sigmoid": (lambda n, x, p: _sigmoid(n, x),
+                lambda n, x, p: _sigmoid(n, x) * (1 - _sigmoid(n, x))),
+    "linear": (lambda n, x, p: x.copy(), lambda n, x, p: n.ones_like(x)),
+}
 
 
 def _elementwise(f: Callable[[float], float], x: Value) -> Value:
@@ -191,6 +211,8 @@ def _call_local(fn: str, i: int, args: list[Value], out: Value, act: Activation 
                 params: dict[str, float]) -> Value:
     x = args[0]
     if act is not None:
+        if is_array(x) and act.name in FAST:
+            return _safe(lambda: FAST[act.name][1](np(), x, params), "overflow")
         return _safe(lambda: _elementwise(lambda t: act.df(t, params), x), "overflow")
     if fn == "exp":
         return out
