@@ -148,3 +148,23 @@ def test_generated_variants_are_fair_questions():
         assert all(v * 2 == int(v * 2) for v in spec["values"].values())  # integers and halves
         seen.add(tuple(spec["nodes"]))
     assert len(seen) >= 5
+
+
+GOLDEN = PROBLEMS.parent / "tests" / "golden"
+
+
+@pytest.mark.parametrize("name, args", [
+    ("graph-cs231n-add-multiply", []), ("graph-cs231n-sigmoid-neuron", []),
+    ("graph-cs231n-sigmoid-neuron-expanded", ["--expand"]),
+    ("graph-reused-variable", []),
+])
+def test_golden_derivations(name, args):
+    """The whole text derivation; regenerate with DLSOLVE_REGEN=1 and read the diff."""
+    import os
+
+    problem = name.replace("graph-cs231n", "cs231n").replace("-expanded", "") + ".yaml"
+    text = run(["graph", PROBLEMS / problem, *args, "--format", "text", "--width", "100"]).stdout
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("DLSOLVE_REGEN"):
+        path.write_text(text)
+    assert text == path.read_text()

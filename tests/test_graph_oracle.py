@@ -187,6 +187,7 @@ MATRIX_EXPRS = [
     "s = x @ (W @ x); f = s * s + max(x)",
     "P = sigmoid(W) * V + b; f = mean(P) + sum(abs(P - 1))",
     "Z = W * x + b; f = sum(leaky_relu(Z, alpha=0.2) ** 2)",
+    "r = x @ W; f = sum(r * x) + sum(transpose(X) @ W)",
 ]
 
 
