@@ -4,8 +4,10 @@ import builtins
 
 import pytest
 from conftest import run, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dlsolve.kernels.graph import ParseError, parse_program
+from dlsolve.kernels.graph import GraphError, ParseError, from_text, parse_program
 
 
 def errors(tmp_path, body):
@@ -143,3 +145,14 @@ def test_reserved_names_and_bad_values(tmp_path):
 def test_bad_at_flag():
     res = run(["graph", "f = x", "--at", "x"])
     assert res.exit_code == 2 and "is not NAME=VALUE" in res.stderr
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(alphabet=st.sampled_from(list("xyz()+-*/@^=;., 0123456789eabsmqf_[]'\"lk")),
+               max_size=40))
+def test_any_text_is_refused_cleanly_or_solved(text):
+    """The reader and the builder fail only with their own errors, never anything else."""
+    try:
+        from_text(text, ["x", "y", "z"]).evaluate({"x": 1.5, "y": -2.0, "z": 0.0})
+    except (ParseError, GraphError):
+        pass

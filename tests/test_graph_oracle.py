@@ -48,8 +48,8 @@ PARAMS = {"leaky_relu": ("alpha", 0.1), "elu": ("alpha", 2.0), "celu": ("alpha",
 VARS = ("x", "y", "z")
 
 
-def trees(functions, kinks=True):
-    leaf = st.one_of(st.sampled_from([("var", v) for v in VARS]),
+def trees(functions, kinks=True, names=VARS):
+    leaf = st.one_of(st.sampled_from([("var", v) for v in names]),
                      st.sampled_from([("num", c) for c in (0.5, 1.0, 2.0, 3.0)]))
 
     def grow(sub):
@@ -156,6 +156,28 @@ def test_every_function_against_torch_autograd(t, point):
     assert close(value, ref_value, tol), text(t)
     for v in VARS:
         assert close(grads[v], ref[v], tol), (text(t), v, grads[v], ref[v])
+
+
+@settings(max_examples=150, **SETTINGS)
+@given(trees(SMOOTH + KINKY, names=VARS), trees(SMOOTH + KINKY, names=VARS + ("a",)),
+       trees(SMOOTH + KINKY, names=("a", "b", "x")), POINTS)
+def test_programs_with_reused_nodes_against_torch(t1, t2, t3, point):
+    program = f"a = {text(t1)}; b = {text(t2)} + a; f = {text(t3)} * a + b"
+    try:
+        ev = from_text(program, VARS).evaluate(point)
+    except GraphError:
+        assume(False)
+    env = {v: torch.tensor(point[v], dtype=D, requires_grad=True) for v in VARS}
+    env["a"] = torch_eval(t1, env)
+    env["b"] = torch_eval(t2, env) + env["a"]
+    out = torch_eval(t3, env) * env["a"] + env["b"]
+    assume(all(abs(float(ev.grads[v])) < 1e8 for v in VARS) and abs(out.item()) < 1e8)
+    if out.requires_grad:
+        out.backward()
+    tol = 1e-7 if "hardsigmoid" in program else 1e-9
+    for v in VARS:
+        ref = env[v].grad.item() if env[v].grad is not None else 0.0
+        assert close(ev.grads[v], ref, tol), (program, v)
 
 
 def central(t, point, v, h=1e-6):

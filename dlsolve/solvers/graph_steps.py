@@ -174,7 +174,9 @@ class Writer:
         if len(uses) < 2:
             return
         terms = tuple(E.Mul((Deriv(Sym(e.dst), Sym(name)), Deriv(Sym(self.loss), Sym(e.dst))))
-                      if e.local is not None else Sym(f"path_{e.dst}") for e in uses)
+                      if e.local is not None else
+                      F.backward_rule(self.graph.by_name[e.dst], e.index,
+                                      Deriv(Sym(self.loss), Sym(e.dst)), self.sym) for e in uses)
         nums = E.Add(tuple(F.value_expr(e.grad) for e in uses)) \
             if all(F.value_expr(e.grad) is not None for e in uses) else None
         total = self.ev.grads[name]

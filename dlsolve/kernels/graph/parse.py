@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from dataclasses import dataclass
 
 MAX_CHARS = 4000
@@ -130,7 +131,9 @@ def _module(text: str) -> ast.Module:
                              "names and operators in plain ASCII", i + 1)
     source = _LAMBDA.sub("lambda_=", text.translate(TRANSLATE))
     try:
-        module = ast.parse(source, mode="exec")
+        with warnings.catch_warnings():  # "1if x" and the like: refused, not warned about
+            warnings.simplefilter("error", SyntaxWarning)
+            module = ast.parse(source, mode="exec")
     except SyntaxError as e:
         raise ParseError(f"not an expression ({e.msg})", e.offset) from None
     except (RecursionError, MemoryError, ValueError):
