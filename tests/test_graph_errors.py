@@ -43,7 +43,7 @@ def test_micrograd_rebinding_is_a_cycle(tmp_path):
 
 def test_an_undefined_node_used_as_output(tmp_path):
     p, lines = errors(tmp_path, "nodes: [f = x * 2]\nvalues: {x: 1}\noutput: g\n")
-    assert lines == [f"{p}:4:9: output: output: expected one of the assigned nodes (f), "
+    assert lines == [f"{p}:4:9: output: expected one of the assigned nodes (f), "
                      "got 'g'"]
 
 

@@ -137,7 +137,8 @@ class Writer:
                 return None, (f"a tie: {k} arguments equal the {g.fn}, each gets 1/{k} of the "
                               "gradient (as torch.maximum / torch.amax)")
         y = self.ev.values[g.name]
-        return F.local_numbers(g, i, self.say_num, self.say_num(g.name), e.value, y), None
+        return F.local_numbers(g, i, self.say_num, self.say_num(g.name), e.value, y), \
+            _kink(g, e.value)
 
     def say_local(self, e: Edge) -> Expr:
         v = F.value_expr(e.local)
@@ -183,6 +184,17 @@ class Writer:
         self.sol.add(Step(f"{name} is used by {len(uses)} gates: {REUSED}", self.d(name),
                           E.Add(terms), nums, value=F.shown(total),
                           key=self.key("grad", name), detail="brief"))
+
+
+def _kink(g: Gate, x: float) -> str | None:
+    """The sentence for a local gradient taken at a kink (PyTorch autograd's value)."""
+    act = g.activation
+    if act is not None:
+        return act.derivative(x, dict(g.params))[1]
+    if g.fn == "abs" and x == 0:
+        return "|x| is not differentiable at 0 (left derivative -1, right 1); 0 is used, " \
+               "as PyTorch's autograd does (sign(0) = 0)"
+    return None
 
 
 def _reported(spec: Any) -> list[str]:

@@ -42,7 +42,7 @@ def build(assigns: list[Assign], given: Iterable[str], output: str | None = None
     named = [a.name for a in assigns if a.name]
     out = output or _default_output(assigns, order, lower)
     if output is not None and output not in named:
-        raise GraphError(f"output: expected one of the assigned nodes ({', '.join(named)}), "
+        raise GraphError(f"expected one of the assigned nodes ({', '.join(named)}), "
                          f"got {output!r}", None, field="output")
     inputs = list(dict.fromkeys(lower.used + given))
     return Graph(inputs, lower.gates, out)

@@ -149,7 +149,7 @@ class Graph:
         vals = self.forward(values, arrays)
         out = vals[self.output]
         if arrays and is_array(upstream) and upstream.ndim and upstream.shape != shape(out):
-            raise GraphError(f"upstream: expected a number or the output's shape "
+            raise GraphError(f"expected a number or the output's shape "
                              f"{_dims(shape(out))}, got {_dims(upstream.shape)}",
                              field="upstream")
         zero = (lambda v: ops.np().zeros_like(v)) if arrays else (lambda v: 0.0)
