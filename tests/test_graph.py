@@ -62,7 +62,7 @@ def test_reused_variable_sums_its_paths():
     r = results(["graph", PROBLEMS / "graph-reused-variable.yaml"])
     assert (r["a"], r["f"], r["grad_x"], r["grad_y"], r["grad_a"]) == (-6, -3, -1, 3, 1)
     text = run(["graph", PROBLEMS / "graph-reused-variable.yaml", "-f", "text"]).stdout
-    assert "x is used by 2 gates: a reused value sums the gradients of its paths" in text
+    assert "x is used 2 times: a reused value sums the gradients of its paths" in text
     assert "∂f/∂x = ∂a/∂x·∂f/∂a + ∂f/∂x·∂f/∂f = -2 + 1 = -1" in text
 
 

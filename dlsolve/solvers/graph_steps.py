@@ -181,7 +181,7 @@ class Writer:
         nums = E.Add(tuple(F.value_expr(e.grad) for e in uses)) \
             if all(F.value_expr(e.grad) is not None for e in uses) else None
         total = self.ev.grads[name]
-        self.sol.add(Step(f"{name} is used by {len(uses)} gates: {REUSED}", self.d(name),
+        self.sol.add(Step(f"{name} is used {len(uses)} times: {REUSED}", self.d(name),
                           E.Add(terms), nums, value=F.shown(total),
                           key=self.key("grad", name), detail="brief"))
 
