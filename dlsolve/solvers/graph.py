@@ -10,11 +10,13 @@ Then the circuit: every wire with its value forward and its gradient back.
 from __future__ import annotations
 
 from dlsolve.expr import Deriv, Sym
-from dlsolve.kernels.graph import Evaluation
+from dlsolve.kernels.graph import Evaluation, dims
 from dlsolve.solvers.graph_circuit import circuit, self_check
 from dlsolve.solvers.graph_steps import Writer
 from dlsolve.spec.graph import GraphProblem
 from dlsolve.steps import Heading, Note, Solution
+
+GIVEN_LIMIT = 100  # arrays with more entries are described, not printed, among the givens
 
 
 def solve(spec: GraphProblem) -> Solution:
@@ -23,7 +25,7 @@ def solve(spec: GraphProblem) -> Solution:
     shown = "; ".join(a.text for a in spec.statements)
     sol = Solution("graph", f"Backprop through {shown}")
     w = Writer(sol, ev, spec)
-    _givens(sol, spec, w)
+    _givens(sol, spec, ev, w)
     _conventions(sol, spec, ev, w)
     sol.add(Heading("Forward pass"))
     for g in graph.gates:
@@ -36,12 +38,15 @@ def solve(spec: GraphProblem) -> Solution:
     return sol
 
 
-def _givens(sol: Solution, spec: GraphProblem, w: Writer) -> None:
+def _givens(sol: Solution, spec: GraphProblem, ev: Evaluation, w: Writer) -> None:
     for a in spec.statements:
         sol.given(Sym(a.name or w.out), a.text.split("=", 1)[-1].strip() if a.name else a.text,
                   "node" if a.name else "expression")
     for name in spec.graph.inputs:
-        sol.given(name, spec.values[name], "input")
+        v = ev.values[name]
+        big = not isinstance(v, float) and v.size > GIVEN_LIMIT
+        sol.given(name, f"a {dims(v)} array (given in the spec)" if big else spec.values[name],
+                  "input")
     sol.given(Deriv(Sym("L"), Sym(w.out)) if w.loss != w.out else
               Deriv(Sym(w.out), Sym(w.out)), spec.upstream, "upstream gradient")
 
