@@ -143,7 +143,7 @@ def close(a, b, tol=1e-9):
     return abs(a - b) <= tol * max(1.0, abs(b))
 
 
-@settings(max_examples=400, **SETTINGS)
+@settings(max_examples=250, **SETTINGS)
 @given(trees(SMOOTH + KINKY), POINTS)
 def test_every_function_against_torch_autograd(t, point):
     try:
@@ -158,7 +158,7 @@ def test_every_function_against_torch_autograd(t, point):
         assert close(grads[v], ref[v], tol), (text(t), v, grads[v], ref[v])
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=100, **SETTINGS)
 @given(trees(SMOOTH + KINKY, names=VARS), trees(SMOOTH + KINKY, names=VARS + ("a",)),
        trees(SMOOTH + KINKY, names=("a", "b", "x")), POINTS)
 def test_programs_with_reused_nodes_against_torch(t1, t2, t3, point):

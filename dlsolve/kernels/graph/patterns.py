@@ -19,6 +19,7 @@ SAYS = {
     "negate": "*-1 gate: flips the sign of the gradient",
     "divide": "divide gate: ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = -a/b²",
     "reciprocal": "1/x gate: local gradient -1/x²",
+    "divide by constant": "divide by a constant c: scales the gradient by 1/c",
     "power": "power gate: ∂(x^c)/∂x = c·x^(c-1)",
     "power (variable exponent)": "power gate with a variable exponent: ∂(x^y)/∂x = y·x^(y-1), "
                                  "∂(x^y)/∂y = x^y·ln x",
@@ -51,6 +52,8 @@ def pattern(g: Gate) -> str:
             return "negate"
         return "scale" if consts else "multiply"
     if g.op == "div":
+        if not isinstance(g.args[1], str):
+            return "divide by constant"
         return "reciprocal" if g.args[0] == 1.0 else "divide"
     if g.op == "pow":
         return "power (variable exponent)" if isinstance(g.args[1], str) else "power"
