@@ -84,7 +84,8 @@ def local(g: Gate, i: int, say: Say, out: Expr) -> Expr:
         return Num(1) / a[1] if i == 0 else E.Neg(a[0] / a[1] ** Num(2))
     if g.op == "pow":
         if i == 0:
-            return E.Mul((a[1], E.Pow(a[0], _minus_one(a[1]))))
+            lower = _minus_one(a[1])
+            return E.Mul((a[1], a[0] if lower == Num(1.0) else E.Pow(a[0], lower)))
         return E.Mul((E.Pow(a[0], a[1]), E.call("ln", a[0])))
     return _call_local(g, i, a, out)
 

@@ -84,7 +84,7 @@ def _assignments(r: Reader) -> tuple[str, list[Assign] | None]:
         try:
             return "expression", parse_program(text)
         except ParseError as e:
-            r.fail("expression", _where(e, statement=len(text.split(";")) > 1))
+            r.fail("expression", _where(e, statement=bool(re.search(r"[;\n]", text.strip()))))
             return "expression", None
     items = r.get("nodes", vector(string, what="a list of assignments (q = x + y)"))
     if items is BAD:

@@ -87,7 +87,7 @@ def forward(op: str, args: list[Value], fn: str = "", act: Activation | None = N
     """The gate's output; raises NonFinite (with the reason) where it is undefined."""
     if op in BINARY:
         a, b = args
-        why = {"div": "division by zero", "pow": _pow_why(a, b)}.get(op, "overflow")
+        why = {"div": "division by zero", "pow": POW_WHY}.get(op, "overflow")
         return _safe(lambda: BINARY[op](a, b), why)
     if op == "neg":
         return -args[0]
@@ -100,9 +100,8 @@ def forward(op: str, args: list[Value], fn: str = "", act: Activation | None = N
     raise KeyError(op)
 
 
-def _pow_why(a: Value, b: Value) -> str:
-    return "a power of 0 with a negative exponent, a negative base with a non-integer " \
-           "exponent, or an overflow"
+POW_WHY = ("a power of 0 with a negative exponent, a negative base with a non-integer "
+           "exponent, or an overflow")
 
 
 def _call(fn: str, args: list[Value], act: Activation | None, params: dict[str, float]) -> Value:
