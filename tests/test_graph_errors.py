@@ -156,3 +156,11 @@ def test_any_text_is_refused_cleanly_or_solved(text):
         from_text(text, ["x", "y", "z"]).evaluate({"x": 1.5, "y": -2.0, "z": 0.0})
     except (ParseError, GraphError):
         pass
+
+
+def test_attribute_access_in_a_spec_names_its_line(tmp_path):
+    p, lines = errors(tmp_path, "nodes:\n  - q = x + 1\n  - f = q.real\nvalues: {x: 1}\n")
+    assert lines == [f"{p}:4:5: nodes[1]: attribute access (a.b) is not allowed here "
+                     "(at column 5)"]
+    p, lines = errors(tmp_path, "expression: 'f = open(x)'\nvalues: {x: 1}\n")
+    assert lines[0].startswith(f"{p}:2:13: expression: unknown function 'open'")
