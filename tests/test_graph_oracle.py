@@ -210,6 +210,7 @@ MATRIX_EXPRS = [
     "P = sigmoid(W) * V + b; f = mean(P) + sum(abs(P - 1))",
     "Z = W * x + b; f = sum(leaky_relu(Z, alpha=0.2) ** 2)",
     "r = x @ W; f = sum(r * x) + sum(transpose(X) @ W)",
+    "A = softmax(W @ V); f = sum(A * W) + sum(softmax(x) * b) + sum(softmax(X) * X)",
 ]
 
 
@@ -248,6 +249,7 @@ def torch_program(program, env):
 
     scope = dict(env, tanh=torch.tanh, relu=Fn.relu, sigmoid=torch.sigmoid, abs=torch.abs,
                  transpose=lambda m: m.T, sum=torch.sum, mean=torch.mean, max=amax, min=amin,
+                 softmax=lambda t: torch.softmax(t, -1),
                  leaky_relu=lambda z, alpha: Fn.leaky_relu(z, alpha))
     last = None
     for stmt in program.split(";"):

@@ -137,6 +137,9 @@ def backward_rule(g: Gate, i: int, up: Expr, say: Say) -> Expr:
         return E.Div(E.Mul((up, Sym("1"))), Sym("n"))
     if g.fn == "transpose":
         return transpose(up)
+    if g.fn == "softmax":
+        y = Sym(g.name)
+        return E.Mul((y, E.Add((up, E.Neg(E.Call("sum", (E.Mul((up, y)),)))))))
     if g.fn in ("max", "min"):
         return E.Mul((up, E.Call("1", (E.Relation(a[0], "=", E.Call(g.fn, (a[0],))),))))
     raise KeyError(g.op + g.fn)

@@ -35,8 +35,9 @@ reduce it, ``transpose(X)`` transposes. Shapes are checked (``GraphError`` says 
 ``central_difference`` checks a gradient numerically. Conventions are PyTorch's autograd
 (see ``ops``): abs'(0) = relu'(0) = 0, max/min ties split evenly, ∂(x^y)/∂y = x^y ln x.
 Every activation of the registry is a function (``leaky_relu(x, alpha=0.1)``); the
-others are exp, log (ln), sqrt, abs, max, min, sum, mean, transpose. A value or gradient
-that is not finite at the point (log 0, 1/0, sqrt'(0)) raises ``GraphError``.
+others are exp, log (ln), sqrt, abs, max, min, sum, mean, transpose, softmax (each row).
+A value or gradient that is not finite at the point (log 0, 1/0, sqrt'(0)) raises
+``GraphError``.
 """
 
 from __future__ import annotations

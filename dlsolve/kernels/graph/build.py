@@ -18,8 +18,9 @@ from dlsolve.kernels.activations import NAMES, lookup
 from dlsolve.kernels.graph.core import Gate, Graph, GraphError
 from dlsolve.kernels.graph.parse import Assign, Name, Num, Op, Tree
 
-OWN_FUNCTIONS = ("exp", "log", "ln", "sqrt", "abs", "max", "min", "sum", "mean", "transpose")
-UNARY_ONLY = ("exp", "log", "sqrt", "abs", "sum", "mean", "transpose")
+OWN_FUNCTIONS = ("exp", "log", "ln", "sqrt", "abs", "max", "min", "sum", "mean", "transpose",
+                 "softmax")
+UNARY_ONLY = ("exp", "log", "sqrt", "abs", "sum", "mean", "transpose", "softmax")
 CONSTANTS = {"e": 2.718281828459045, "pi": 3.141592653589793}
 RESERVED = ("output",)
 MAX_GATES = 5000

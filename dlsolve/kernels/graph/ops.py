@@ -4,8 +4,9 @@ Scalars are plain floats computed with ``math`` (no NumPy import on the scalar p
 as soon as one value is an array every value is a float64 array and NumPy does the work.
 Elementwise gates give a *local gradient* ∂out/∂input (a number, or an array of the
 input's broadcast shape) that multiplies the upstream gradient; the others (``matmul``,
-``sum``, ``mean``, ``transpose``, a one-argument ``max``/``min`` over an array) give the
-upstream gradient's image directly (a vector-Jacobian product). Conventions are
+``sum``, ``mean``, ``transpose``, ``softmax`` over the last axis, a one-argument
+``max``/``min`` over an array) give the upstream gradient's image directly (a
+vector-Jacobian product). Conventions are
 PyTorch's autograd: abs'(0) = 0 (sign), ties of ``max``/``min`` share the gradient evenly
 among the tied arguments (torch.maximum for two, torch.amax for more), the gradient of
 ``x ** y`` with respect to y is x^y ln x (and 0 where x = 0, y >= 0), with respect to x it
@@ -124,7 +125,15 @@ def _call(fn: str, args: list[Value], act: Activation | None, params: dict[str, 
         return x if isinstance(x, float) else np().asarray(x.mean())
     if fn == "transpose":
         return x if isinstance(x, float) else x.T.copy()
+    if fn == "softmax":
+        return 1.0 if isinstance(x, float) else _softmax(x)
     raise KeyError(fn)
+
+
+def _softmax(x: Value) -> Value:
+    """Softmax over the last axis, shifted by the row maximum (stable)."""
+    e = np().exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
 
 
 def _sigmoid(n: Any, x: Value) -> Value:
@@ -246,7 +255,7 @@ def is_elementwise(op: str, fn: str, nargs: int) -> bool:
     if op in BINARY or op in ("neg", "id"):
         return True
     if op == "call":
-        return fn not in ("sum", "mean", "transpose") and not (fn in ("max", "min")
+        return fn not in ("sum", "mean", "transpose", "softmax") and not (fn in ("max", "min")
                                                                and nargs == 1)
     return False
 
@@ -262,6 +271,10 @@ def vjp(op: str, i: int, args: list[Value], out: Value, g: Value, fn: str = "") 
         return g * np().ones_like(x) / x.size if is_array(x) else g
     if fn == "transpose":
         return g.T.copy() if is_array(x) else g
+    if fn == "softmax":  # dx = y ⊙ (g - Σ_j g_j y_j), row by row
+        if not is_array(x):
+            return 0.0 * g
+        return out * (g - (g * out).sum(axis=-1, keepdims=True))
     if fn in ("max", "min"):
         if not is_array(x):
             return g

@@ -35,6 +35,7 @@ SAYS = {
     "sum": "sum gate: copies the gradient to every element",
     "mean": "mean gate: gives every element 1/n of the gradient",
     "transpose": "transpose gate: transposes the gradient back",
+    "softmax": "softmax gate (each row): dx = y·(g - Σ g·y), y its output, g the upstream",
     "copy": "copy: passes the gradient on unchanged",
 }
 REUSED = "a reused value sums the gradients of its paths"
@@ -68,7 +69,8 @@ def pattern(g: Gate) -> str:
 
 def _call_pattern(g: Gate) -> str:
     own = {"exp": "exponential", "log": "log", "sqrt": "sqrt", "abs": "abs", "max": "max",
-           "min": "min", "sum": "sum", "mean": "mean", "transpose": "transpose"}
+           "min": "min", "sum": "sum", "mean": "mean", "transpose": "transpose",
+           "softmax": "softmax"}
     if g.fn in own:
         return own[g.fn]
     return "fused sigmoid" if g.fn == "sigmoid" else "activation"
