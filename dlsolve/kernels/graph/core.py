@@ -149,8 +149,9 @@ class Graph:
         vals = self.forward(values, arrays)
         out = vals[self.output]
         if arrays and is_array(upstream) and upstream.ndim and upstream.shape != shape(out):
-            raise GraphError(f"expected a number or the output's shape "
-                             f"{_dims(shape(out))}, got {_dims(upstream.shape)}",
+            want = "a number (the output is a number)" if not shape(out) else \
+                f"a number or an array of the output's shape {_dims(shape(out))}"
+            raise GraphError(f"expected {want}, got a {_dims(upstream.shape)} array",
                              field="upstream")
         zero = (lambda v: ops.np().zeros_like(v)) if arrays else (lambda v: 0.0)
         grads = {k: zero(v) for k, v in vals.items()}
