@@ -29,9 +29,10 @@ def _cell(v: Any) -> Any:
 
 
 def _label(v: Any, g: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g} / {g:.4g}"
-    return f"{dims(v)} / {dims(g)}"
+    if isinstance(v, float) or not v.ndim:
+        return f"{float(v):.4g} / {float(g):.4g}"
+    word = f"{v.shape[0]}-vector" if v.ndim == 1 else f"{dims(v)} matrix"
+    return f"{word} / {word}"
 
 
 def circuit(sol: Solution, ev: Evaluation, w: Any) -> None:
