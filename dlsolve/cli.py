@@ -14,7 +14,7 @@ import click
 
 from dlsolve import __version__
 from dlsolve.clitools import CONTEXT
-from dlsolve.commands import basic, cnn, keys, learning, network, transformer
+from dlsolve.commands import basic, cnn, graph, keys, learning, network, transformer
 from dlsolve.errors import DlsolveError
 
 
@@ -68,11 +68,10 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     ctx.meta["dlsolve.traceback"] = traceback
 
 
-for command in (basic.COMMANDS + network.COMMANDS + cnn.COMMANDS + learning.COMMANDS +
-                keys.COMMANDS):
-    cli.add_command(command)
-for command in transformer.COMMANDS:
-    cli.add_command(command)
+COMMAND_MODULES = (basic, network, cnn, learning, keys, graph, transformer)
+for module in COMMAND_MODULES:
+    for command in module.COMMANDS:
+        cli.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -173,14 +173,42 @@ def _init(rng: random.Random) -> dict[str, Any]:
     if rng.random() < 0.5:
         spec["nonlinearity"] = rng.choice(["relu", "tanh", "sigmoid", "linear"])
     return spec
+GRAPHS = [
+    ["q = x + y", "f = q * z"], ["a = x * y", "f = a + x"], ["m = max(x, y)", "f = m * z"],
+    ["s = w0 * x0 + w1 * x1 + w2", "f = sigmoid(s)"], ["q = x * y + z", "f = q ** 2"],
+    ["s = w * x + b", "r = relu(s)", "f = r * r"], ["d = x - y", "f = exp(d) / (1 + exp(d))"],
+    ["a = x * y", "b = max(a, z)", "f = b + x * z"],
+]
+
+
+def _graph(rng: random.Random) -> dict[str, Any]:
+    """A CS231n-style circuit at small integers and halves; dead or tied points rejected."""
+    from dlsolve.kernels.graph import GraphError, from_assignments, parse_assignment
+    from dlsolve.kernels.graph.build import names_in
+
+    while True:
+        nodes = rng.choice(GRAPHS)
+        assigns = [parse_assignment(n) for n in nodes]
+        used = {n.id for a in assigns for n in names_in(a.tree)}
+        names = sorted(used - {a.name for a in assigns})
+        values = {n: rng.choice([-3, -2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2, 3]) for n in names}
+        try:
+            ev = from_assignments(assigns, names).evaluate(values)
+        except GraphError:
+            continue
+        tie = any(e.local is not None and 0 < e.local < 1 for e in ev.edges
+                  if ev.graph.by_name[e.dst].fn == "max")
+        if not tie and all(ev.grads[n] != 0 for n in names) and \
+                all(abs(v) < 100 for v in ev.values.values()):
+            return {"kind": "graph", "nodes": nodes, "values": values}
 
 
 GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "convshape": _convshape, "softmax": _softmax, "activation": _activation,
     "forward": lambda r: _network(r, "forward"), "backprop": lambda r: _network(r, "backprop"),
     "loss": _loss, "conv": _conv, "pool": _pool, "params": _params, "perceptron": _perceptron,
-    "gd": _gd, "optimize": _optimize,
-    "attention": _attention, "norm": _norm, "init": _init,
+    "gd": _gd, "optimize": _optimize, "attention": _attention, "norm": _norm, "init": _init,
+    "graph": _graph,
 }
 KINDS = tuple(GENERATORS) + ("all",)
 

@@ -27,6 +27,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "attention": ("dlsolve.spec.attention:parse", "dlsolve.solvers.attention:solve"),
     "norm": ("dlsolve.spec.norm:parse", "dlsolve.solvers.norm:solve"),
     "init": ("dlsolve.spec.init:parse", "dlsolve.solvers.init:solve"),
+    "graph": ("dlsolve.spec.graph:parse", "dlsolve.solvers.graph:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

@@ -89,12 +89,17 @@ class MatrixStep:
 
 @dataclass(frozen=True)
 class Figure:
-    """A network drawn as a graph: nodes by layer, edges labelled with their weights."""
+    """A network drawn as a graph: nodes by layer, edges labelled with their weights.
+
+    ``wires`` (optional, one per edge) holds two numbers for renderers that write two labels
+    on an edge: a computational graph's forward value (above) and gradient (below).
+    """
 
     title: str
     nodes: tuple[tuple[str, int], ...]        # (name, layer: 0 for inputs)
     edges: tuple[tuple[str, str, str], ...]   # (from, to, label)
     detail: str = "exam"
+    wires: tuple[tuple[Any, Any], ...] = ()   # (value, gradient) per edge, or none
 
 
 @dataclass(frozen=True)

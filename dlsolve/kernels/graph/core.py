@@ -1,0 +1,271 @@
+"""The graph and its evaluation: forward in order, backward in reverse, paths summed.
+
+A ``Graph`` holds its inputs (names with values), its gates in an order where every gate
+comes after its arguments, and the output. ``evaluate(values, upstream)`` runs the forward
+pass, then reverse-mode accumulation from dL/d(output) = upstream: each gate hands each
+argument its share (local gradient × upstream for elementwise gates, the vector-Jacobian
+product for the others), and a value used by several gates sums what each path brings.
+Every hand-over is kept as an ``Edge`` (the wire of the circuit: the value it carries
+forward and the gradient it carries back).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from dlsolve.kernels.activations import REGISTRY, Activation
+from dlsolve.kernels.graph import ops
+from dlsolve.kernels.graph.ops import NonFinite, Value, is_array, shape
+
+
+class GraphError(ValueError):
+    """A graph that cannot be built or evaluated.
+
+    ``statement`` is the index of the assignment at fault (None: the graph as a whole),
+    ``column`` a 1-based column inside it, ``field`` the spec field when it is not a node
+    (``values.x``, ``output``, ``upstream``).
+    """
+
+    def __init__(self, message: str, statement: int | None = None, column: int | None = None,
+                 field: str | None = None):
+        super().__init__(message)
+        self.message, self.statement, self.column, self.field = message, statement, column, field
+
+
+@dataclass(frozen=True)
+class Gate:
+    """One gate: ``name = op(args)``; an argument is a node name or a constant number."""
+
+    name: str
+    op: str                                   # add sub mul div pow neg matmul id call
+    args: tuple[str | float, ...]
+    fn: str = ""                              # the function of a call (exp, max, sigmoid, ...)
+    params: tuple[tuple[str, float], ...] = ()  # an activation's parameters
+    auto: bool = False                        # named by dlsolve (q1, q2, ...), not the user
+    source: int = 0                           # the assignment it comes from
+    part_of: str = ""                         # "sigmoid": a gate of an expanded sigmoid
+
+    @property
+    def activation(self) -> Activation | None:
+        return REGISTRY.get(self.fn) if self.op == "call" else None
+
+    @property
+    def elementwise(self) -> bool:
+        return ops.is_elementwise(self.op, self.fn, len(self.args))
+
+    def nodes(self) -> list[str]:
+        return [a for a in self.args if isinstance(a, str)]
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A wire: ``src`` feeding argument ``index`` of gate ``dst``.
+
+    ``value`` is what it carries forward, ``local`` the local gradient ∂dst/∂src (None for a
+    gate that is not elementwise, or off the output's path), ``grad`` what it carries back.
+    """
+
+    src: str
+    dst: str
+    index: int
+    value: Value
+    local: Value | None
+    grad: Value
+
+
+@dataclass
+class Evaluation:
+    """Values and gradients of every node at one point."""
+
+    graph: Graph
+    values: dict[str, Value]
+    grads: dict[str, Value]
+    edges: list[Edge]
+    upstream: Value
+    arrays: bool = False
+
+    def into(self, name: str) -> list[Edge]:
+        """The wires leaving node ``name`` (its uses), in gate order."""
+        return [e for e in self.edges if e.src == name]
+
+
+@dataclass
+class Graph:
+    inputs: list[str]
+    gates: list[Gate]
+    output: str
+    by_name: dict[str, Gate] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_name = {g.name: g for g in self.gates}
+
+    def gate(self, name: str) -> Gate | None:
+        return self.by_name.get(name)
+
+    def names(self) -> list[str]:
+        return self.inputs + [g.name for g in self.gates]
+
+    def uses(self, name: str) -> list[tuple[Gate, int]]:
+        return [(g, i) for g in self.gates for i, a in enumerate(g.args) if a == name]
+
+    def ancestors(self) -> set[str]:
+        """The output and every node it depends on."""
+        out, stack = set(), [self.output]
+        while stack:
+            n = stack.pop()
+            if n in out:
+                continue
+            out.add(n)
+            g = self.by_name.get(n)
+            if g:
+                stack.extend(g.nodes())
+        return out
+
+    def evaluate(self, values: dict[str, Any], upstream: Any = 1.0) -> Evaluation:
+        """Forward and backward at ``values`` (numbers or nested lists)."""
+        arrays = any(isinstance(v, (list, tuple)) or hasattr(v, "shape")
+                     for v in [*values.values(), upstream])
+        if not arrays:
+            return self._run({k: float(values[k]) for k in self.inputs}, float(upstream), False)
+        n = ops.np()
+        with n.errstate(all="ignore"):
+            vals = {k: n.asarray(values[k], dtype=float) for k in self.inputs}
+            return self._run(vals, n.asarray(upstream, dtype=float), True)
+
+    def forward(self, values: dict[str, Value], arrays: bool) -> dict[str, Value]:
+        vals = dict(values)
+        for g in self.gates:
+            args = [vals[a] if isinstance(a, str) else a for a in g.args]
+            _check_shapes(g, args, arrays)
+            try:
+                out = ops.forward(g.op, args, g.fn, g.activation, dict(g.params))
+            except NonFinite as e:
+                raise GraphError(f"{g.name} is not finite at this point: {e}", g.source) from None
+            vals[g.name] = ops.np().asarray(out, dtype=float) if arrays else float(out)
+        return vals
+
+    def _run(self, values: dict[str, Value], upstream: Value, arrays: bool) -> Evaluation:
+        vals = self.forward(values, arrays)
+        out = vals[self.output]
+        if arrays and is_array(upstream) and upstream.ndim and upstream.shape != shape(out):
+            want = "a number (the output is a number)" if not shape(out) else \
+                f"a number or an array of the output's shape {_dims(shape(out))}"
+            raise GraphError(f"expected {want}, got a {_dims(upstream.shape)} array",
+                             field="upstream")
+        zero = (lambda v: ops.np().zeros_like(v)) if arrays else (lambda v: 0.0)
+        grads = {k: zero(v) for k, v in vals.items()}
+        grads[self.output] = ops.np().asarray(upstream * ops.np().ones_like(out)) if arrays \
+            else upstream
+        live = self.ancestors()
+        groups: list[list[Edge]] = []
+        for g in reversed(self.gates):
+            args = [vals[a] if isinstance(a, str) else a for a in g.args]
+            groups.append([])
+            for i, a in enumerate(g.args):
+                if isinstance(a, str):
+                    edge = self._edge(g, i, args, vals[g.name], grads[g.name], g.name in live)
+                    total = grads[a] + edge.grad
+                    grads[a] = ops.np().asarray(total) if arrays else total
+                    groups[-1].append(edge)
+        edges = [e for group in reversed(groups) for e in group]
+        return Evaluation(self, vals, grads, edges, upstream, arrays)
+
+    def _edge(self, g: Gate, i: int, args: list[Value], out: Value, up: Value,
+              live: bool) -> Edge:
+        src = g.args[i]
+        assert isinstance(src, str)
+        if not live:
+            return Edge(src, g.name, i, args[i], None, up * 0.0 if not is_array(args[i])
+                        else ops.np().zeros_like(args[i]))
+        try:
+            if g.elementwise:
+                loc = ops.local(g.op, i, args, out, g.fn, g.activation, dict(g.params))
+                grad = ops.unbroadcast(loc * up, shape(args[i]))
+            else:
+                loc, grad = None, ops.vjp(g.op, i, args, out, up, g.fn)
+        except NonFinite as e:
+            raise GraphError(f"the gradient of {g.name} with respect to {src} is not finite "
+                             f"at this point: {e}", g.source) from None
+        if not ops.finite(grad):
+            raise GraphError(f"the gradient reaching {src} from {g.name} is not finite at "
+                             "this point (an infinite local gradient)", g.source)
+        return Edge(src, g.name, i, args[i], loc, grad)
+
+    def loss(self, values: dict[str, Any], upstream: Any = 1.0) -> float:
+        """L = Σ upstream ⊙ output: the scalar whose gradients ``evaluate`` returns."""
+        ev = self.forward_only(values)
+        out = ev[self.output]
+        if isinstance(out, float):
+            return float(upstream) * out
+        n = ops.np()
+        return float((n.asarray(upstream, dtype=float) * out).sum())
+
+    def forward_only(self, values: dict[str, Any]) -> dict[str, Value]:
+        arrays = any(isinstance(v, (list, tuple)) or hasattr(v, "shape") for v in values.values())
+        if not arrays:
+            return self.forward({k: float(values[k]) for k in self.inputs}, False)
+        n = ops.np()
+        with n.errstate(all="ignore"):
+            return self.forward({k: n.asarray(values[k], dtype=float) for k in self.inputs}, True)
+
+
+def _dims(s: tuple[int, ...]) -> str:
+    return "a number" if not s else "×".join(str(d) for d in s)
+
+
+def dims(v: Value) -> str:
+    """A value's shape in words: ``a number``, ``3``, ``2×3``."""
+    return _dims(shape(v))
+
+
+def _check_shapes(g: Gate, args: list[Value], arrays: bool) -> None:
+    if not arrays:
+        return
+    shapes = [shape(a) if is_array(a) else () for a in args]
+    if g.op == "matmul":
+        _matmul_shapes(g, shapes)
+    elif g.op in ops.BINARY or (g.op == "call" and g.fn in ("max", "min") and len(args) > 1):
+        try:
+            ops.np().broadcast_shapes(*shapes)
+        except ValueError:
+            raise GraphError(f"{g.name}: shapes " + " and ".join(_dims(s) for s in shapes) +
+                             " do not match (nor broadcast)", g.source) from None
+    elif g.fn == "transpose" and len(shapes[0]) > 2:
+        raise GraphError(f"{g.name}: transpose takes a vector or a matrix", g.source)
+
+
+def _matmul_shapes(g: Gate, shapes: list[tuple[int, ...]]) -> None:
+    a, b = shapes
+    if not a or not b:
+        raise GraphError(f"{g.name}: @ multiplies vectors and matrices, got "
+                         f"{_dims(a)} @ {_dims(b)} (use * for numbers)", g.source)
+    if len(a) > 2 or len(b) > 2 or a[-1] != b[0]:
+        raise GraphError(f"{g.name}: shapes {_dims(a)} @ {_dims(b)} do not match (the inner "
+                         f"sizes {a[-1]} and {b[0]} differ)", g.source)
+
+
+def central_difference(graph: Graph, values: dict[str, Any], name: str, upstream: Any = 1.0,
+                       direction: Any = None, h: float = 1e-6) -> float:
+    """(L(x + h·d) − L(x − h·d)) / 2h for input ``name`` along ``d`` (1 for a number)."""
+    v = values[name]
+    if not isinstance(v, (list, tuple)) and not hasattr(v, "shape"):
+        step = h * max(1.0, abs(float(v)))
+        plus, minus = dict(values), dict(values)
+        plus[name], minus[name] = float(v) + step, float(v) - step
+        return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * step)
+    n = ops.np()
+    x = n.asarray(v, dtype=float)
+    d = n.asarray(direction, dtype=float) if direction is not None else n.ones_like(x)
+    plus, minus = dict(values), dict(values)
+    plus[name], minus[name] = x + h * d, x - h * d
+    return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * h)
+
+
+def dot(a: Value, b: Value) -> float:
+    """Σ a ⊙ b (a number times a number for scalars)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return a * b
+    return float((ops.np().asarray(a) * ops.np().asarray(b)).sum())
+
+
