@@ -65,6 +65,19 @@ def _focal(loss: L.LossSpec, t: float, o: float, symbolic: bool) -> E.Expr:
     return at * E.Bracket("paren", inner) if loss.alpha is not None else inner
 
 
+def _categorical_hinge(loss: L.LossSpec, ts: list, os: list, k: int, tv: list[float],
+                       ov: list[float], symbolic: bool) -> E.Expr:
+    """-t_k + [o_k is the max other prediction] (shared among ties), where the loss is > 0."""
+    top = M.hinge_negative(tv, ov)
+    if symbolic:
+        share = E.Call("1", (E.Relation(os[k], "=", Sym("neg")),))
+        active = E.Relation(Sym("E"), ">", Num(0))
+    else:
+        share = Num(1 / len(top) if k in top else 0)
+        active = E.Relation(Num(M.terms(loss, tv, ov)[1]), ">", Num(0))
+    return E.Cases(((-ts[k] + share, active), (Num(0), None)))
+
+
 def derivative_form(loss: L.LossSpec, ts: list, os: list, k: int, n: int,
                     values: tuple[list[float], list[float]] | None = None) -> E.Expr:
     """∂E/∂o_k of one sample; ``values`` (t, o) pick the branch and fill the focal numbers."""
@@ -79,15 +92,13 @@ def derivative_form(loss: L.LossSpec, ts: list, os: list, k: int, n: int,
         return form / Num(n) if name in L.MEAN and n > 1 else form
     if name == "multiclass_svm":
         y = M.class_of(tv, n)
+        margin = Sym("Delta") if symbolic else Num(loss.margin)
         if k != y:
-            return _indicator(os[k] - os[y] + (Sym("Delta") if symbolic else Num(loss.margin)))
-        return -E.Sum("j ≠ y", _indicator(Sym("s_j") - Sym("s_y") + Sym("Delta"))) if \
-            symbolic else -_paren(E.Add(tuple(
-                _indicator(os[j] - os[y] + Num(loss.margin)) for j in range(n) if j != y)))
+            return _indicator(os[k] - os[y] + margin)
+        return -_paren(E.Add(tuple(E.elide([_indicator(os[j] - os[y] + margin)
+                                            for j in range(n) if j != y]))))
     if name == "categorical_hinge":
-        return -ts[k] + (Sym(f"[{k} = argmax neg]") if symbolic else
-                         Num(1 / len(M.hinge_negative(tv, ov))
-                             if k in M.hinge_negative(tv, ov) else 0))
+        return _categorical_hinge(loss, ts, os, k, tv, ov, symbolic)
     onehot = ts if name != "sparse_cce" else [Num(float(j == int(tv[0]))) for j in range(n)]
     if loss.from_logits:  # cce, sparse_cce on logits
         return E.call("softmax_" + str(k + 1), Sym("z")) - onehot[k]
