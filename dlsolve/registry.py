@@ -24,6 +24,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "gd": ("dlsolve.spec.gd:parse", "dlsolve.solvers.gd:solve"),
     "optimize": ("dlsolve.spec.optimize:parse", "dlsolve.solvers.optimize:solve"),
     "prove": ("dlsolve.spec.prove:parse", "dlsolve.spec.prove:solve"),
+    "pinn": ("dlsolve.spec.pinn:parse", "dlsolve.solvers.pinn:solve"),
+    "ensemble": ("dlsolve.spec.ensemble:parse", "dlsolve.solvers.ensemble:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

@@ -1,0 +1,153 @@
+"""Spec of a ``pinn`` problem: a trial solution ŷ(x), a differential operator, the points.
+
+The trial and the equation are parsed by ``dlsolve.symbolic.parse`` (no ``eval``); the
+equation writes y, y', y'', ... for the trial and its derivatives, which become the names
+``y``, ``y_d1``, ``y_d2``, ... before parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from dlsolve.registry import COMMON_FIELDS
+from dlsolve.spec.reader import BAD, Reader, Said, nonneg, number, string, vector
+
+PRIMES = re.compile(r"\by('*)(?![\w'])")
+MAX_ORDER = 6
+
+
+@dataclass(frozen=True)
+class PinnProblem:
+    trial: Any                        # SymPy expression in x and the constants
+    trial_text: str
+    x: Any                            # the SymPy symbol x
+    values: dict[str, float]          # named constants
+    equation: Any                     # SymPy expression in y, y_d1, ..., x, constants
+    equation_text: str
+    order: int                        # the highest derivative the equation uses
+    collocation: list[float]
+    boundary: list[tuple[float, float]]
+    weights: tuple[float, float]      # physics, boundary
+
+
+def primes_to_names(text: str) -> tuple[str, int]:
+    """``y'' + y`` -> (``y_d2 + y``, 2): each y with k primes becomes y_dk."""
+    orders: list[int] = []
+
+    def name(m: re.Match) -> str:
+        k = len(m.group(1))
+        orders.append(k)
+        return "y" if k == 0 else f"y_d{k}"
+
+    return PRIMES.sub(name, text), max(orders, default=-1)
+
+
+def _formula(r: Reader, key: str, text: str, variables: list[str]) -> Any:
+    """Parse ``text`` (the field ``key``, or its y'-renamed form) with ``variables`` allowed."""
+    from dlsolve.symbolic.parse import ParseError, parse
+
+    try:
+        return parse(text, variables)[0]
+    except ParseError as e:
+        hint = "; give named constants in values:" if "unknown name" in str(e) else ""
+        r.fail(key, f"{e}{hint} (got {r.raw(key)!r})")
+        return BAD
+
+
+def _values(r: Reader) -> dict[str, float]:
+    raw = r.raw("values", {}) or {}
+    if not isinstance(raw, dict):
+        r.expected("values", "a mapping of constant names to numbers ({a: 0.866})", raw)
+        return {}
+    out = {}
+    for k in raw:
+        if not isinstance(k, str) or not k.isidentifier() or k in ("x", "y"):
+            r.fail(("values", k), "expected a constant name (not x or y)", at_key=True)
+            continue
+        got = r.child("values").get(k, number)
+        if got is not BAD:
+            out[k] = float(got)
+    return out
+
+
+def _target(r: Reader, k: Any, v: Any, values: dict[str, float]) -> float | None:
+    """A boundary target: a number, or a formula in the constants (\"exp(-1)*cos(sqrt(3))\")."""
+    if not isinstance(v, str):
+        got = r.child("boundary").get(k, number)
+        return None if got is BAD else float(got)
+    from dlsolve.symbolic.parse import ParseError, parse
+
+    try:
+        e, syms = parse(v, sorted(values))
+        value = complex(e.subs({s: values[s.name] for s in syms}).evalf(30))
+    except (ParseError, TypeError) as err:
+        r.fail(("boundary", k), f"expected a number or a formula in the constants ({err}), "
+                                f"got {v!r}")
+        return None
+    if value.imag:
+        r.fail(("boundary", k), f"expected a real target, got {v!r} = {value}")
+        return None
+    return value.real
+
+
+def _boundary(r: Reader, values: dict[str, float]) -> list[tuple[float, float]]:
+    raw = r.raw("boundary", {}) or {}
+    if not isinstance(raw, dict):
+        r.expected("boundary", "a mapping x: target y(x) ({0: 1.0, 1.0: 0.2})", raw)
+        return []
+    out = []
+    for k, v in raw.items():
+        if isinstance(k, bool) or not isinstance(k, (int, float)):
+            r.fail(("boundary", k), f"expected a boundary point x (a number), got {k!r}",
+                   at_key=True)
+            continue
+        got = _target(r, k, v, values)
+        if got is not None:
+            out.append((float(k), got))
+    return out
+
+
+def _weights(r: Reader) -> tuple[float, float]:
+    if not r.has("weights"):
+        return 1.0, 1.0
+    if not isinstance(r.raw("weights"), dict):
+        r.expected("weights", "a mapping {physics: 1, boundary: 1}", r.raw("weights"))
+        return 1.0, 1.0
+    w = r.child("weights")
+    w.allow(("physics", "boundary"))
+    phys, bnd = w.get("physics", nonneg, 1.0), w.get("boundary", nonneg, 1.0)
+    return (1.0 if phys is BAD else float(phys)), (1.0 if bnd is BAD else float(bnd))
+
+
+def parse(r: Reader) -> PinnProblem | None:
+    r.allow(COMMON_FIELDS + ("trial", "values", "equation", "collocation", "boundary",
+                             "weights"))
+    values = _values(r)
+    consts = sorted(values)
+    trial_text = r.get("trial", string, what="a trial solution: a formula in x")
+    trial = BAD if trial_text is BAD else _formula(r, "trial", trial_text, ["x"] + consts)
+    eq_raw = r.get("equation", string, what="the operator applied to y, e.g. \"y'' + y' + y\"")
+    order = -1
+    if eq_raw is not BAD:
+        named, order = primes_to_names(eq_raw)
+        if order < 0:
+            r.expected("equation", "an expression in y, y', y'', ... (the equation is ... = 0)",
+                       eq_raw)
+        elif order > MAX_ORDER:
+            r.expected("equation", f"derivatives up to order {MAX_ORDER}", Said(f"order {order}"))
+    colloc = r.get("collocation", vector(number, what="collocation points (numbers)"))
+    boundary, weights = _boundary(r, values), _weights(r)
+    equation = BAD
+    if eq_raw is not BAD and 0 <= order <= MAX_ORDER:
+        names = ["x", "y"] + [f"y_d{k}" for k in range(1, order + 1)] + consts
+        equation = _formula(r, "equation", named, names)
+    if trial is not BAD and r.ok and "x" not in {s.name for s in trial.free_symbols}:
+        r.expected("trial", "a trial solution in x (the expression has no x)",
+                   r.raw("trial"))
+    if trial is BAD or equation is BAD or colloc is BAD or not r.ok:
+        return None
+    x = next(s for s in trial.free_symbols if s.name == "x")
+    return PinnProblem(trial, trial_text, x, values, equation, eq_raw, order,
+                       [float(c) for c in colloc], boundary, weights)
