@@ -125,3 +125,11 @@ def test_each_derivative_is_a_step():
     text = sol.render("text")
     assert "∂L/∂o1 = (o1 - t1)/2 = (0.5 - 0)/2" in text
     assert "∂L/∂o2 = 1·sign(o2 - t2)/2 = 1·sign(3 - 0)/2" in text
+
+
+def test_self_check_line_at_full_detail_only():
+    sol = dlsolve.solve({"kind": "loss", "loss": "focal", "predictions": [0.9, 0.2],
+                         "targets": [1, 0]})
+    assert "Check: central differences of L" in sol.render("text", detail="full")
+    assert "✓" in sol.render("text", detail="full")
+    assert "Check: central differences" not in sol.render("text")

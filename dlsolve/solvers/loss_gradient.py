@@ -121,6 +121,25 @@ def gradient_steps(sol: Solution, loss: L.LossSpec, t: list[float], o: list[floa
                      scale(_paren(num) if batch > 1 else num), value=grad[k], detail=detail))
 
 
+def _check(loss: L.LossSpec, targets: list[list[float]], rows: list[list[float]],
+           grad: list[list[float]]) -> Note:
+    """Self-check: central differences of the batch loss against every derivative."""
+    def total(rs: list[list[float]]) -> float:
+        vals = [L.sample(loss, t, o).loss for t, o in zip(targets, rs)]
+        return sum(vals) / (len(vals) if loss.reduction == "mean" else 1)
+
+    h, worst = 1e-6, 0.0
+    for i, row in enumerate(rows[:8]):
+        for j in range(len(row)):
+            up, dn = [r[:] for r in rows], [r[:] for r in rows]
+            up[i][j] += h
+            dn[i][j] -= h
+            worst = max(worst, abs((total(up) - total(dn)) / (2 * h) - grad[i][j]))
+    ok = worst < 1e-5
+    return Note(f"Check: central differences of L (h = {h:g}) agree with ∂L/∂ŷ to {worst:.1e}"
+                + (" ✓" if ok else " (a kink or a clipped value lies within h)"), detail="full")
+
+
 def section(sol: Solution, loss: L.LossSpec, targets: list[list[float]],
             rows: list[list[float]], names: list[str], tnames: list[str],
             worked: int) -> list[list[float]]:
@@ -136,6 +155,7 @@ def section(sol: Solution, loss: L.LossSpec, targets: list[list[float]],
             break
         gradient_steps(sol, loss, t, o, names, tnames, g, batch,
                        f" (sample {i + 1})" if len(rows) > 1 else "", "exam" if i == 0 else "full")
+    sol.add(_check(loss, targets, rows, grad))
     if len(rows) > 1:
         sol.add(Note("The other samples are worked the same way (detail full); the table has "
                      "every row."),
