@@ -54,6 +54,21 @@ def test_derivatives_are_written_out_and_checked_at_full_detail():
     assert "Check: the residuals" not in text
 
 
+def test_equation_in_x_and_constants():
+    # y = e^{-x**2/2}: y' = -x y, y'' = (x**2 - 1) y, so y'' + x y' + y = 0
+    r = solve(trial="exp(-x**2/2)", equation="y'' + x*y' + y", collocation=[0, 1, 2.5]).results
+    assert r["residuals"] == [0, 0, 0]
+    # a constant in the equation: y = e^{-2x} against y' + k y with k = 3 leaves e^{-2x}
+    r = solve(trial="exp(-2*x)", values={"k": 3}, equation="y' + k*y", collocation=[0, 1]).results
+    assert r["residuals"] == pytest.approx([1, math.exp(-2)], abs=1e-15)
+
+
+def test_third_order_and_the_full_check():
+    sol = solve(trial="x**3", equation="y\'\'\' - 6", collocation=[0, 1])
+    assert sol.results["residuals"] == [0, 0]
+    assert "✓" in sol.render("text", detail="full")
+
+
 def test_no_boundary_points_give_a_zero_boundary_loss():
     r = solve(trial="sin(x)", equation="y'' + y", collocation=[0.3]).results
     assert r["residuals"] == [0] and r["loss_boundary"] == 0 and r["boundary_errors"] == []
@@ -80,6 +95,14 @@ def test_givens_and_answer():
      "2:8: trial:"),
     ('trial: "exp(-x)"\nequation: "y\' + y"\ncollocation: [a]',
      "4:15: collocation[0]: expected a number"),
+    ('trial: "log(x)"\nequation: "y\' + y"\ncollocation: [1, 0]',
+     "4:18: collocation[1]: expected a point where ŷ and its derivatives are finite and real"),
+    ('trial: "1/x"\nequation: "y\' + y"\ncollocation: [1]\nboundary: {0: 1}',
+     "5:11: boundary[0]: expected a point where ŷ is finite and real, got 0"),
+    ('trial: "exp(-x)"\nequation: "y\' + z"\ncollocation: [1]',
+     "3:11: equation: unknown name 'z'"),
+    ('trial: "exp(-x)"\nequation: "y\' + y"\ncollocation: [1]\nweights: {physic: 1}',
+     "5:11: weights.physic: unknown field; did you mean 'physics'?"),
 ])
 def test_bad_input(tmp_path, yaml, message):
     p = write(tmp_path, "kind: pinn\n" + yaml + "\n")

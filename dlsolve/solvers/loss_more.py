@@ -124,7 +124,7 @@ def categorical_hinge_steps(sol: Solution, spec: L.LossSpec, t: list[float], o: 
     sol.add(Step("pos: the prediction of the target" + title, Sym("pos"),
                  E.Add(tuple(E.elide([Sym(a) * Sym(b) for a, b in zip(tnames, out_names)]))),
                  E.Add(tuple(E.elide([Num(a) * Num(b) for a, b in zip(t, o)]))), value=pos))
-    others = [j for j in range(len(o)) if t[j] == 0]
+    others = [j for j in range(len(o)) if t[j] == 0] or list(range(len(o)))
     sol.add(Step("neg: the largest other prediction" + title, Sym("neg"),
                  E.Call("max", tuple(Sym(out_names[j]) for j in others)),
                  E.Call("max", tuple(Num(o[j]) for j in others)), value=neg))
@@ -136,11 +136,12 @@ def categorical_hinge_steps(sol: Solution, spec: L.LossSpec, t: list[float], o: 
 def kl_steps(sol: Solution, spec: L.LossSpec, t: list[float], o: list[float],
              out_names: list[str], tnames: list[str], res: L.SampleLoss, title: str) -> None:
     keep = [k for k in range(len(o)) if t[k] != 0]
-    sym = [Sym(tnames[k]) * E.call("ln", Sym(tnames[k]) / Sym(out_names[k])) for k in keep]
+    sym = [Sym(tnames[k]) * E.call("ln", Sym(tnames[k]) / Sym(out_names[k]))
+           for k in range(len(o))]
     nums = [Num(t[k]) * E.call("ln", Num(t[k]) / Num(max(min(o[k], 1.0), spec.epsilon)))
             for k in keep]
     sol.add(Step("KL divergence" + title, Sym("E"), E.Add(tuple(E.elide(sym))),
-                 E.Add(tuple(E.elide(nums))), value=res.loss, key="loss",
+                 E.Add(tuple(E.elide(nums))) if nums else Num(0), value=res.loss, key="loss",
                  note="terms with t = 0 vanish (0·ln 0 = 0)" if len(keep) < len(t) else None))
 
 

@@ -121,6 +121,38 @@ def _weights(r: Reader) -> tuple[float, float]:
     return (1.0 if phys is BAD else float(phys)), (1.0 if bnd is BAD else float(bnd))
 
 
+def finite_at(e: Any, x: Any, at: float) -> bool:
+    """True when ``e`` has a finite real value at x = ``at``."""
+    import sympy as sp
+
+    try:
+        v = complex(sp.N(e.subs(x, sp.Rational(repr(float(at)))), 20))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return False
+    return v.imag == 0 and abs(v.real) < 1e300
+
+
+def _check_points(r: Reader, trial: Any, x: Any, order: int, values: dict[str, float],
+                  colloc: list[float], boundary: list[tuple[float, float]]) -> None:
+    """ŷ and its derivatives must be finite and real at every collocation point (ŷ at the
+    boundary points)."""
+    import sympy as sp
+
+    t = trial.subs({s: values[s.name] for s in trial.free_symbols if s.name in values})
+    ds = [t]
+    for _ in range(order):
+        ds.append(sp.diff(ds[-1], x))
+    for i, xi in enumerate(colloc):
+        if not all(finite_at(d, x, xi) for d in ds):
+            r.expected(("collocation", i), "a point where ŷ and its derivatives are finite "
+                       "and real", xi)
+    keys = list(r.raw("boundary") or {})  # all valid here: parse checks only a clean spec
+    for key, (xb, _target) in zip(keys, boundary):
+        if not finite_at(t, x, xb):
+            r.fail(("boundary", key), f"expected a point where ŷ is finite and real, got {xb:g}",
+                   at_key=True)
+
+
 def parse(r: Reader) -> PinnProblem | None:
     r.allow(COMMON_FIELDS + ("trial", "values", "equation", "collocation", "boundary",
                              "weights"))
@@ -149,5 +181,8 @@ def parse(r: Reader) -> PinnProblem | None:
     if trial is BAD or equation is BAD or colloc is BAD or not r.ok:
         return None
     x = next(s for s in trial.free_symbols if s.name == "x")
+    _check_points(r, trial, x, max(order, 0), values, colloc, boundary)
+    if not r.ok:
+        return None
     return PinnProblem(trial, trial_text, x, values, equation, eq_raw, order,
                        [float(c) for c in colloc], boundary, weights)
