@@ -30,6 +30,7 @@ class PinnProblem:
     collocation: list[float]
     boundary: list[tuple[float, float]]
     weights: tuple[float, float]      # physics, boundary
+    derivs: tuple[Any, ...] = ()      # ŷ, ŷ', ..., up to the order (constants as symbols)
 
 
 def primes_to_names(text: str) -> tuple[str, int]:
@@ -132,16 +133,23 @@ def finite_at(e: Any, x: Any, at: float) -> bool:
     return v.imag == 0 and abs(v.real) < 1e300
 
 
-def _check_points(r: Reader, trial: Any, x: Any, order: int, values: dict[str, float],
+def derivatives(trial: Any, x: Any, order: int) -> tuple[Any, ...]:
+    """ŷ and its derivatives up to ``order``."""
+    import sympy as sp
+
+    ds = [trial]
+    for _ in range(order):
+        ds.append(sp.diff(ds[-1], x))
+    return tuple(ds)
+
+
+def _check_points(r: Reader, derivs: tuple[Any, ...], x: Any, values: dict[str, float],
                   colloc: list[float], boundary: list[tuple[float, float]]) -> None:
     """ŷ and its derivatives must be finite and real at every collocation point (ŷ at the
     boundary points)."""
-    import sympy as sp
-
-    t = trial.subs({s: values[s.name] for s in trial.free_symbols if s.name in values})
-    ds = [t]
-    for _ in range(order):
-        ds.append(sp.diff(ds[-1], x))
+    subs = {s: values[s.name] for s in derivs[0].free_symbols if s.name in values}
+    ds = [d.subs(subs) for d in derivs]
+    t = ds[0]
     for i, xi in enumerate(colloc):
         if not all(finite_at(d, x, xi) for d in ds):
             r.expected(("collocation", i), "a point where ŷ and its derivatives are finite "
@@ -181,8 +189,9 @@ def parse(r: Reader) -> PinnProblem | None:
     if trial is BAD or equation is BAD or colloc is BAD or not r.ok:
         return None
     x = next(s for s in trial.free_symbols if s.name == "x")
-    _check_points(r, trial, x, max(order, 0), values, colloc, boundary)
+    derivs = derivatives(trial, x, order)
+    _check_points(r, derivs, x, values, colloc, boundary)
     if not r.ok:
         return None
     return PinnProblem(trial, trial_text, x, values, equation, eq_raw, order,
-                       [float(c) for c in colloc], boundary, weights)
+                       [float(c) for c in colloc], boundary, weights, derivs)
