@@ -122,15 +122,26 @@ def read_targets(r: Reader, key: str, spec: L.LossSpec, rows: list[list[float]],
         got = f"{len(t_rows)}×{len(t_rows[0])}" if batch else f"{len(t)}"
         r.expected(key, f"{shape} values, the shape of the predictions", Said(got))
         return None
-    rule = TARGET_RULES.get(spec.name)
     for i, row in enumerate(t_rows):
-        for j, v in enumerate(row):
-            if rule and not rule[0](v):
-                r.expected((key, i, j) if batch else (key, j), rule[1], v)
-        if spec.name == "categorical_hinge" and all(v != 0 for v in row):
-            r.expected((key, i) if batch else key, "a target row with a 0 (a class that is not "
-                       "the target: categorical_hinge's neg)", row)
+        problem = target_problem(spec, row)
+        if problem:
+            j, expected, got = problem
+            where = (i,) if batch else ()
+            r.expected((key, *where, j) if j is not None else (key, *where), expected, got)
     return [[float(v) for v in row] for row in t_rows] if r.ok else None
+
+
+def target_problem(spec: L.LossSpec, row: list[float]) -> tuple[int | None, str, Any] | None:
+    """(index or None for the whole row, expected, got) when one sample's targets do not fit
+    the loss (a value out of range, categorical_hinge without a 0); None when they fit."""
+    rule = TARGET_RULES.get(spec.name)
+    for j, v in enumerate(row):
+        if rule and not rule[0](v):
+            return j, rule[1], v
+    if spec.name == "categorical_hinge" and all(v != 0 for v in row):
+        return None, "a target row with a 0 (a class that is not the target: " \
+                     "categorical_hinge's neg)", row
+    return None
 
 
 TARGET_RULES = {
