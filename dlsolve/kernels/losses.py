@@ -147,7 +147,7 @@ def _log_sigmoid(z: float) -> float:
     return min(z, 0.0) - math.log1p(math.exp(-abs(z)))
 
 
-def _log_softmax(z: list[float]) -> list[float]:
+def log_softmax(z: list[float]) -> list[float]:
     m = max(z)
     lse = m + math.log(math.fsum(math.exp(v - m) for v in z))
     return [v - lse for v in z]
@@ -183,7 +183,7 @@ def sample(spec: LossSpec, t: list[float], o: list[float]) -> SampleLoss:
     else:  # cce, sparse_cce
         onehot = t if name == "cce" else [1.0 if k == int(t[0]) else 0.0 for k in range(len(o))]
         if spec.from_logits:
-            lp = [v * scale for v in _log_softmax(o)]
+            lp = [v * scale for v in log_softmax(o)]
         else:
             ps = [clip(spec, p) for p in o]
             clipped = [k for k, (p, q) in enumerate(zip(ps, o)) if p != q and onehot[k] != 0]
@@ -223,7 +223,7 @@ def gradient(spec: LossSpec, t: list[float], o: list[float]) -> list[float]:
     else:
         onehot = t if name == "cce" else [1.0 if j == int(t[0]) else 0.0 for j in range(n)]
         if spec.from_logits:
-            ps = [math.exp(v) for v in _log_softmax(o)]
+            ps = [math.exp(v) for v in log_softmax(o)]
             return [(p - tk) * k for p, tk in zip(ps, onehot)]
         g = []
         for tk, p in zip(onehot, o):

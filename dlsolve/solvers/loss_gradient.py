@@ -8,6 +8,8 @@ gradient with it too.
 
 from __future__ import annotations
 
+import math
+
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import losses as L
@@ -100,8 +102,11 @@ def derivative_form(loss: L.LossSpec, ts: list, os: list, k: int, n: int,
     if name == "categorical_hinge":
         return _categorical_hinge(loss, ts, os, k, tv, ov, symbolic)
     onehot = ts if name != "sparse_cce" else [Num(float(j == int(tv[0]))) for j in range(n)]
-    if loss.from_logits:  # cce, sparse_cce on logits
-        return E.call("softmax_" + str(k + 1), Sym("z")) - onehot[k]
+    if loss.from_logits:  # cce, sparse_cce on logits: softmax(z)_k - t_k
+        if symbolic:
+            return E.call("softmax_" + str(k + 1), Sym("z")) - (
+                Sym(f"t{k + 1}") if name == "sparse_cce" else onehot[k])
+        return Num(math.exp(L.log_softmax(ov)[k])) - onehot[k]
     return -(onehot[k] / os[k])
 
 
