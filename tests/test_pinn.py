@@ -5,6 +5,8 @@ import math
 
 import pytest
 from conftest import PROBLEMS, results, run, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dlsolve
 
@@ -74,6 +76,16 @@ def test_no_boundary_points_give_a_zero_boundary_loss():
     assert r["residuals"] == [0] and r["loss_boundary"] == 0 and r["boundary_errors"] == []
 
 
+@settings(max_examples=25, deadline=None, derandomize=True)
+@given(a=st.integers(-5, 5), b=st.integers(-5, 5), c=st.integers(-5, 5),
+       xs=st.lists(st.integers(-4, 4), min_size=1, max_size=3))
+def test_quadratic_trials_by_hand(a, b, c, xs):
+    # y = a x² + b x + c: y'' + y' + y = 2a + (2a x + b) + (a x² + b x + c)
+    r = solve(trial="a*x**2 + b*x + c", values={"a": a, "b": b, "c": c},
+              equation="y'' + y' + y", collocation=xs).results
+    assert r["residuals"] == [2 * a + 2 * a * x + b + a * x * x + b * x + c for x in xs]
+
+
 def test_givens_and_answer():
     sol = solve(trial="exp(-x)", equation="y' + y", collocation=[0], boundary={0: 1})
     assert sol.givens[0].value == "exp(-x)"
@@ -99,6 +111,9 @@ def test_givens_and_answer():
      "4:18: collocation[1]: expected a point where ŷ and its derivatives are finite and real"),
     ('trial: "1/x"\nequation: "y\' + y"\ncollocation: [1]\nboundary: {0: 1}',
      "5:11: boundary[0]: expected a point where ŷ is finite and real, got 0"),
+    ('trial: "abs(x) + 1"\nequation: "y\' + y"\ncollocation: [1]',
+     "2:8: trial: expected the functions exp log sqrt sin cos tan tanh sinh cosh asin acos atan "
+     "only (a derivative must exist everywhere), got Abs"),
     ('trial: "exp(-x)"\nequation: "y\' + z"\ncollocation: [1]',
      "3:11: equation: unknown name 'z'"),
     ('trial: "exp(-x)"\nequation: "y\' + y"\ncollocation: [1]\nweights: {physic: 1}',

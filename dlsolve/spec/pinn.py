@@ -45,16 +45,29 @@ def primes_to_names(text: str) -> tuple[str, int]:
     return PRIMES.sub(name, text), max(orders, default=-1)
 
 
+SMOOTH = {"exp", "log", "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin", "acos", "atan"}
+
+
 def _formula(r: Reader, key: str, text: str, variables: list[str]) -> Any:
-    """Parse ``text`` (the field ``key``, or its y'-renamed form) with ``variables`` allowed."""
+    """Parse ``text`` (the field ``key``, or its y'-renamed form) with ``variables`` allowed;
+    only the smooth functions of new-kinds-details O23."""
+    import sympy as sp
+
     from dlsolve.symbolic.parse import ParseError, parse
 
     try:
-        return parse(text, variables)[0]
-    except ParseError as e:
-        hint = "; give named constants in values:" if "unknown name" in str(e) else ""
-        r.fail(key, f"{e}{hint} (got {r.raw(key)!r})")
+        e = parse(text, variables)[0]
+    except ParseError as err:
+        hint = "; give named constants in values:" if "unknown name" in str(err) else ""
+        r.fail(key, f"{err}{hint} (got {r.raw(key)!r})")
         return BAD
+    bad = sorted({type(f).__name__ for f in e.atoms(sp.Function)} - SMOOTH)
+    if bad:
+        r.fail(key, f"expected the functions exp log sqrt sin cos tan tanh sinh cosh asin acos "
+                    f"atan only (a derivative must exist everywhere), got {bad[0]} in "
+                    f"{r.raw(key)!r}")
+        return BAD
+    return e
 
 
 def _values(r: Reader) -> dict[str, float]:
