@@ -142,9 +142,7 @@ def _finite_differences(ys: list[float], h: float, order: int) -> dict[int, floa
             for k in range(1, order + 1)}
 
 
-def solve(spec: PinnProblem) -> Solution:
-    sol = Solution("pinn", "Physics-informed loss of a trial solution",
-                   answer=("loss_physics", "loss_boundary", "loss"))
+def _givens(sol: Solution, spec: PinnProblem) -> None:
     sol.given("y_hat", spec.trial_text, "trial solution ŷ(x)")
     for name, v in spec.values.items():
         sol.given(name, v, "constant")
@@ -154,6 +152,12 @@ def solve(spec: PinnProblem) -> Solution:
         sol.given("x_b", [b[0] for b in spec.boundary], "boundary points")
         sol.given("y_b", [b[1] for b in spec.boundary], "targets y(x_b)")
     sol.given("w", [spec.weights[0], spec.weights[1]], "weights (physics, boundary)")
+
+
+def solve(spec: PinnProblem) -> Solution:
+    sol = Solution("pinn", "Physics-informed loss of a trial solution",
+                   answer=("loss_physics", "loss_boundary", "loss"))
+    _givens(sol, spec)
     subs = {sp.Symbol(k, real=True): rational(v) for k, v in spec.values.items()}
     ds = derivatives(sol, spec, subs)
     residuals = residual_steps(sol, spec, ds, subs)

@@ -82,6 +82,18 @@ def parse(r: Reader) -> EnsembleProblem | None:
     if method is BAD or rows is None or BAD in (weights, models, classes) or not r.ok:
         return None
     preds, scalar = rows
+    _cross_check(r, method, preds, scalar, weights, models, classes, threshold)
+    if not r.ok:
+        return None
+    return EnsembleProblem(method, preds, scalar, None if weights is None else
+                           [float(w) for w in weights],
+                           models or [f"model {i + 1}" for i in range(len(preds))],
+                           None if threshold is None else float(threshold), classes)
+
+
+def _cross_check(r: Reader, method: str, preds: list[list[Any]], scalar: bool,
+                 weights: Any, models: Any, classes: Any, threshold: Any) -> None:
+    """The optional fields against the method and the number of models and columns."""
     n = len(preds)
     if weights is not None:
         if method != "mean":
@@ -95,9 +107,3 @@ def parse(r: Reader) -> EnsembleProblem | None:
                    "probabilities (mean or median)", classes)
     if threshold is not None and method == "vote":
         r.fail("threshold", "a threshold applies to mean and median only")
-    if not r.ok:
-        return None
-    return EnsembleProblem(method, preds, scalar, None if weights is None else
-                           [float(w) for w in weights],
-                           models or [f"model {i + 1}" for i in range(n)],
-                           None if threshold is None else float(threshold), classes)

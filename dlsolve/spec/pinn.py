@@ -174,6 +174,23 @@ def _check_points(r: Reader, derivs: tuple[Any, ...], x: Any, values: dict[str, 
                    at_key=True)
 
 
+def _equation(r: Reader, consts: list[str]) -> tuple[Any, str, int]:
+    """(the parsed operator or BAD, its text, the highest derivative order)."""
+    eq_raw = r.get("equation", string, what="the operator applied to y, e.g. \"y'' + y' + y\"")
+    if eq_raw is BAD:
+        return BAD, "", -1
+    named, order = primes_to_names(eq_raw)
+    if order < 0:
+        r.expected("equation", "an expression in y, y', y'', ... (the equation is ... = 0)",
+                   eq_raw)
+        return BAD, eq_raw, order
+    if order > MAX_ORDER:
+        r.expected("equation", f"derivatives up to order {MAX_ORDER}", Said(f"order {order}"))
+        return BAD, eq_raw, order
+    names = ["x", "y"] + [f"y_d{k}" for k in range(1, order + 1)] + consts
+    return _formula(r, "equation", named, names), eq_raw, order
+
+
 def parse(r: Reader) -> PinnProblem | None:
     r.allow(COMMON_FIELDS + ("trial", "values", "equation", "collocation", "boundary",
                              "weights"))
@@ -181,21 +198,9 @@ def parse(r: Reader) -> PinnProblem | None:
     consts = sorted(values)
     trial_text = r.get("trial", string, what="a trial solution: a formula in x")
     trial = BAD if trial_text is BAD else _formula(r, "trial", trial_text, ["x"] + consts)
-    eq_raw = r.get("equation", string, what="the operator applied to y, e.g. \"y'' + y' + y\"")
-    order = -1
-    if eq_raw is not BAD:
-        named, order = primes_to_names(eq_raw)
-        if order < 0:
-            r.expected("equation", "an expression in y, y', y'', ... (the equation is ... = 0)",
-                       eq_raw)
-        elif order > MAX_ORDER:
-            r.expected("equation", f"derivatives up to order {MAX_ORDER}", Said(f"order {order}"))
+    equation, eq_raw, order = _equation(r, consts)
     colloc = r.get("collocation", vector(number, what="collocation points (numbers)"))
     boundary, weights = _boundary(r, values), _weights(r)
-    equation = BAD
-    if eq_raw is not BAD and 0 <= order <= MAX_ORDER:
-        names = ["x", "y"] + [f"y_d{k}" for k in range(1, order + 1)] + consts
-        equation = _formula(r, "equation", named, names)
     if trial is not BAD and r.ok and "x" not in {s.name for s in trial.free_symbols}:
         r.expected("trial", "a trial solution in x (the expression has no x)",
                    r.raw("trial"))
