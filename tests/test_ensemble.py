@@ -57,3 +57,9 @@ def test_bad_input(tmp_path, yaml, message):
     assert res.exit_code == 2, res.output
     assert "Traceback" not in res.output
     assert res.stderr.startswith(f"{p}:") and message in res.stderr, res.stderr
+
+
+def test_self_check_at_full_detail():
+    sol = dlsolve.solve(str(PROBLEMS / "ensemble-soft-vote.yaml"))
+    assert "Check: the averaged probabilities sum to 1 ✓" in sol.render("text", detail="full")
+    assert "Check:" not in sol.render("text")

@@ -93,6 +93,17 @@ def solve(spec: EnsembleProblem) -> Solution:
         fn = _mean if spec.method == "mean" else _median
         values = [fn(sol, spec, c, j) for j, c in enumerate(cols)]
     sol.set("ensemble", values[0] if spec.scalar else values)
+    _classes(sol, spec, values)
+    return sol
+
+
+def _classes(sol: Solution, spec: EnsembleProblem, values: list) -> None:
+    """The check of a mean distribution, and the predicted class (argmax or threshold)."""
+    if spec.method == "mean" and spec.distributions:
+        total = math.fsum(values)
+        sol.add(Note(f"Check: the averaged probabilities sum to {total:.12g}"
+                     + (" ✓" if abs(total - 1) < 1e-9 else " (the rows were not all "
+                        "distributions)"), detail="full"))
     if spec.method != "vote" and spec.distributions and spec.threshold is None:
         best = max(range(len(values)), key=lambda k: values[k])
         sol.add(Step("Predicted class (argmax of the combined probabilities)", Sym("c"),
@@ -107,4 +118,3 @@ def solve(spec: EnsembleProblem) -> Solution:
                      value=cls[0] if spec.scalar else cls))
         sol.set("predicted_class", cls[0] if spec.scalar else cls)
         sol.answer = ("ensemble", "predicted_class")
-    return sol
