@@ -4,6 +4,8 @@ import math
 
 import pytest
 from conftest import PROBLEMS, results, run, write
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import dlsolve
 
@@ -180,3 +182,33 @@ def test_bundled_examples():
     assert r["loss"] == 8 and r["gradient"] == [-1, 0, 1]
     r = results(["loss", PROBLEMS / "keras-squared-hinge.yaml"])
     assert r["loss"] == pytest.approx(1.86, abs=1e-12)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(name=st.sampled_from(["multiclass_svm", "squared_hinge", "categorical_hinge",
+                             "kl_divergence", "huber", "smooth_l1", "focal"]),
+       o=st.lists(st.floats(-1e300, 1e300, allow_nan=False), min_size=2, max_size=3),
+       seed=st.integers(0, 10**6), logits=st.booleans(),
+       opt=st.floats(-2, 5, allow_nan=False))
+def test_fuzz_never_a_traceback(name, o, seed, logits, opt):
+    import random
+
+    from dlsolve.errors import DlsolveError
+
+    rng = random.Random(seed)
+    n = len(o)
+    if name in ("kl_divergence", "focal") and not logits:
+        o = [abs(v) / (1 + abs(v)) for v in o]
+    t = {"multiclass_svm": [rng.randrange(n)],
+         "squared_hinge": [rng.choice([-1, 0, 1]) for _ in o],
+         "categorical_hinge": [float(k == 0) for k in range(n)],
+         "kl_divergence": [rng.random() for _ in o]}.get(name, [rng.choice([0, 1]) for _ in o])
+    key = {"multiclass_svm": "margin", "huber": "delta", "smooth_l1": "beta",
+           "focal": "gamma"}.get(name)
+    spec = {"loss": name, "predictions": o, "targets": t, **({key: opt} if key else {}),
+            **({"from_logits": True} if logits and name == "focal" else {})}
+    try:
+        r = solve(**spec)
+    except DlsolveError:
+        return  # refused, as bad input should be
+    assert len(r["gradient"]) == n

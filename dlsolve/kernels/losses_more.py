@@ -96,7 +96,8 @@ def terms(spec: Any, t: list[float], o: list[float]) -> tuple[list[float], float
         ts = [max(0.0, m) for j, m in enumerate(svm_margins(spec, t, o)) if j != y]
         return ts, math.fsum(ts)
     if name == "squared_hinge":
-        ts = [max(0.0, 1 - pm1(ti) * oi) ** 2 for ti, oi in zip(t, o)]
+        ms = [max(0.0, 1 - pm1(ti) * oi) for ti, oi in zip(t, o)]
+        ts = [m * m for m in ms]  # inf, not OverflowError
         return ts, math.fsum(ts) / n
     if name == "categorical_hinge":
         pos = math.fsum(ti * oi for ti, oi in zip(t, o))
