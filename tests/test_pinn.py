@@ -86,6 +86,17 @@ def test_quadratic_trials_by_hand(a, b, c, xs):
     assert r["residuals"] == [2 * a + 2 * a * x + b + a * x * x + b * x + c for x in xs]
 
 
+def test_many_points_are_tabled_and_capped():
+    sol = solve(trial="exp(-x)", equation="y' + y", collocation=[i / 10 for i in range(20)])
+    assert sol.results["residuals"] == [0] * 20
+    text = sol.render("text")
+    assert "The other 12 points are worked the same way" in text
+    from dlsolve.errors import DlsolveError
+
+    with pytest.raises(DlsolveError, match="collocation: expected at most 500 points"):
+        solve(trial="exp(-x)", equation="y' + y", collocation=list(range(501)))
+
+
 def test_givens_and_answer():
     sol = solve(trial="exp(-x)", equation="y' + y", collocation=[0], boundary={0: 1})
     assert sol.givens[0].value == "exp(-x)"

@@ -16,6 +16,7 @@ from dlsolve.spec.reader import BAD, Reader, Said, nonneg, number, string, vecto
 
 PRIMES = re.compile(r"\by('*)(?![\w'])")
 MAX_ORDER = 6
+MAX_POINTS = 500
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,24 @@ def _weights(r: Reader) -> tuple[float, float]:
     return (1.0 if phys is BAD else float(phys)), (1.0 if bnd is BAD else float(bnd))
 
 
-def finite_at(e: Any, x: Any, at: float) -> bool:
-    """True when ``e`` has a finite real value at x = ``at``."""
+def numeric(e: Any, x: Any) -> Any:
+    """x -> e(x) as a complex number, to 30 digits (mpmath; no exact huge powers)."""
+    import mpmath
     import sympy as sp
 
+    f = sp.lambdify(x, e, "mpmath")
+
+    def value(at: float) -> complex:
+        with mpmath.workdps(30):
+            return complex(f(mpmath.mpf(repr(float(at)))))
+
+    return value
+
+
+def finite_at(f: Any, at: float) -> bool:
+    """True when the numeric function ``f`` has a finite real value at ``at``."""
     try:
-        v = complex(sp.N(e.subs(x, sp.Rational(repr(float(at)))), 20))
+        v = f(at)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):
         return False
     return v.imag == 0 and abs(v.real) < 1e300
@@ -161,15 +174,15 @@ def _check_points(r: Reader, derivs: tuple[Any, ...], x: Any, values: dict[str, 
     """ŷ and its derivatives must be finite and real at every collocation point (ŷ at the
     boundary points)."""
     subs = {s: values[s.name] for s in derivs[0].free_symbols if s.name in values}
-    ds = [d.subs(subs) for d in derivs]
+    ds = [numeric(d.subs(subs), x) for d in derivs]
     t = ds[0]
     for i, xi in enumerate(colloc):
-        if not all(finite_at(d, x, xi) for d in ds):
+        if not all(finite_at(d, xi) for d in ds):
             r.expected(("collocation", i), "a point where ŷ and its derivatives are finite "
                        "and real", xi)
     keys = list(r.raw("boundary") or {})  # all valid here: parse checks only a clean spec
     for key, (xb, _target) in zip(keys, boundary):
-        if not finite_at(t, x, xb):
+        if not finite_at(t, xb):
             r.fail(("boundary", key), f"expected a point where ŷ is finite and real, got {xb:g}",
                    at_key=True)
 
@@ -200,6 +213,8 @@ def parse(r: Reader) -> PinnProblem | None:
     trial = BAD if trial_text is BAD else _formula(r, "trial", trial_text, ["x"] + consts)
     equation, eq_raw, order = _equation(r, consts)
     colloc = r.get("collocation", vector(number, what="collocation points (numbers)"))
+    if colloc is not BAD and len(colloc) > MAX_POINTS:
+        r.expected("collocation", f"at most {MAX_POINTS} points", Said(f"{len(colloc)}"))
     boundary, weights = _boundary(r, values), _weights(r)
     if trial is not BAD and r.ok and "x" not in {s.name for s in trial.free_symbols}:
         r.expected("trial", "a trial solution in x (the expression has no x)",
