@@ -212,3 +212,11 @@ def test_fuzz_never_a_traceback(name, o, seed, logits, opt):
     except DlsolveError:
         return  # refused, as bad input should be
     assert len(r["gradient"]) == n
+
+
+def test_an_option_of_another_loss_is_refused(tmp_path):
+    p = write(tmp_path, "kind: loss\nloss: huber\nbeta: 2\npredictions: [1]\ntargets: [0]\n")
+    res = run(["loss", p])
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (f"{p}:3:1: beta: not an option of huber (only smooth_l1 "
+                                  "takes beta)")

@@ -24,6 +24,8 @@ from dlsolve.spec.reader import (
 
 LOSS_OPTIONS = ("epsilon", "from_logits", "reduction", "log_base", "margin", "delta", "beta",
                 "gamma", "alpha")
+OPTION_OWNER = {"margin": "multiclass_svm", "delta": "huber", "beta": "smooth_l1",
+                "gamma": "focal", "alpha": "focal"}
 LOGIT_LOSSES = ("bce", "cce", "sparse_cce", "focal")
 LOSS_NAME = choice(*L.NAMES, aliases=L.ALIASES)
 
@@ -48,6 +50,9 @@ def loss_spec(r: Reader, name: Any) -> L.LossSpec | None:
     if base == 1:
         r.expected("log_base", "a base other than 1", 1)
     shape = _shape_options(r)
+    for key, owner in OPTION_OWNER.items():
+        if key in r.data and name not in (BAD, None, owner):
+            r.fail(key, f"not an option of {name} (only {owner} takes {key})", at_key=True)
     if from_logits is True and name not in (BAD, None) and name not in LOGIT_LOSSES:
         r.expected("from_logits", f"false: {name} takes no logits (only "
                    f"{', '.join(LOGIT_LOSSES)} do)", True)
