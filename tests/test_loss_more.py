@@ -220,3 +220,15 @@ def test_an_option_of_another_loss_is_refused(tmp_path):
     assert res.exit_code == 2
     assert res.stderr.strip() == (f"{p}:3:1: beta: not an option of huber (only smooth_l1 "
                                   "takes beta)")
+
+
+def test_check_grades_the_new_results(tmp_path):
+    good = write(tmp_path, "loss: 8\ngradient: [-1, 0, 1]\n", "good.yaml")
+    bad = write(tmp_path, "loss: 8\ngradient: [-1, 1, 0]\n", "bad.yaml")
+    spec = PROBLEMS / "cs231n-multiclass-svm.yaml"
+    assert run(["check", spec, good]).exit_code == 0
+    res = run(["check", spec, bad, "--format", "json"])
+    assert res.exit_code == 1
+    pinn = PROBLEMS / "seed004-q5vi-pinn-perturbed.yaml"
+    ans = write(tmp_path, "loss_physics: 0.001189\nloss: 0.004195\n", "pinn.yaml")
+    assert run(["check", pinn, ans]).exit_code == 0
