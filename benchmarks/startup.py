@@ -31,6 +31,12 @@ COMMANDS = {
         PROBLEMS / "seed000-q4a-relu-network.yaml"), "--format", "json"], 250),
     "dlsolve backprop seed002 --format json": (DL + ["backprop", str(
         PROBLEMS / "seed002-backprop-chain.yaml"), "--format", "json"], 250),
+    "dlsolve loss focal --format json": (DL + ["loss", str(PROBLEMS / "focal-loss.yaml"),
+                                               "--format", "json"], 250),
+    "dlsolve ensemble soft vote --format json": (DL + ["ensemble", str(
+        PROBLEMS / "ensemble-soft-vote.yaml"), "--format", "json"], 250),
+    "dlsolve pinn seed004 perturbed (SymPy) --format json": (DL + ["pinn", str(
+        PROBLEMS / "seed004-q5vi-pinn-perturbed.yaml"), "--format", "json"], 900),
 }
 EXTRA: dict[str, tuple[list[str], int | None]] = {}
 

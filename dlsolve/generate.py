@@ -68,7 +68,9 @@ def _network(rng: random.Random, kind: str) -> dict[str, Any]:
 
 
 def _loss(rng: random.Random) -> dict[str, Any]:
-    name = rng.choice(["mse", "half_sse", "mae", "bce", "cce", "sparse_cce"])
+    name = rng.choice(["mse", "half_sse", "mae", "bce", "cce", "sparse_cce"] + list(MORE_LOSSES))
+    if name in MORE_LOSSES:
+        return {"kind": "loss", "loss": name, **MORE_LOSSES[name](rng)}
     if name in ("cce", "sparse_cce"):
         p = rng.choice([[0.7, 0.2, 0.1], [0.5, 0.3, 0.2], [0.1, 0.8, 0.1], [0.25, 0.25, 0.5]])
         c = rng.randrange(3)
@@ -81,6 +83,53 @@ def _loss(rng: random.Random) -> dict[str, Any]:
                 "targets": [rng.choice([0, 1]) for _ in range(n)]}
     return {"kind": "loss", "loss": name, "predictions": [rng.choice(INPUTS) for _ in range(n)],
             "targets": [rng.choice([0.0, 0.5, 1.0]) for _ in range(n)]}
+
+
+def _svm(rng: random.Random) -> dict[str, Any]:
+    scores = [rng.choice([-2.0, -1.0, 0.5, 1.0, 2.0, 3.0, 13.0, -7.0, 11.0]) for _ in range(3)]
+    return {"margin": rng.choice([1, 1, 10]), "predictions": scores,
+            "targets": [rng.randrange(3)]}
+
+
+def _two_class_rows(rng: random.Random) -> list[list[float]]:
+    return [rng.choice([[0.6, 0.4], [0.4, 0.6], [0.8, 0.2], [0.3, 0.7]]) for _ in range(2)]
+
+
+MORE_LOSSES: dict[str, Callable[[random.Random], dict[str, Any]]] = {
+    "multiclass_svm": _svm,
+    "squared_hinge": lambda r: {"predictions": [r.choice([0.5, -0.5, 2.0, 0.25]) for _ in
+                                                range(3)],
+                                "targets": [r.choice([-1, 1]) for _ in range(3)]},
+    "categorical_hinge": lambda r: {"predictions": _two_class_rows(r),
+                                    "targets": [r.choice([[0, 1], [1, 0]]) for _ in range(2)]},
+    "kl_divergence": lambda r: {"predictions": _two_class_rows(r),
+                                "targets": [r.choice([[0, 1], [0.5, 0.5], [0.25, 0.75]])
+                                            for _ in range(2)]},
+    "huber": lambda r: {"delta": r.choice([1, 0.5, 2]), "targets": [0.0, 1.0, 0.5],
+                        "predictions": [r.choice([0.5, 3.0, -1.0, 1.5]) for _ in range(3)]},
+    "smooth_l1": lambda r: {"beta": r.choice([1, 0.5, 2]), "targets": [0.0, 1.0, 0.5],
+                            "predictions": [r.choice([0.5, 3.0, -1.0, 1.5]) for _ in range(3)]},
+    "focal": lambda r: {"gamma": r.choice([2, 1, 0.5]), "alpha": r.choice([0.25, 0.5, None]),
+                        "predictions": [r.choice([0.9, 0.2, 0.6, 0.1]) for _ in range(3)],
+                        "targets": [r.choice([0, 1]) for _ in range(3)]},
+}
+
+
+def _ensemble(rng: random.Random) -> dict[str, Any]:
+    models = rng.choice([3, 5])
+    if rng.random() < 0.5:
+        return {"kind": "ensemble", "method": "vote",
+                "predictions": [[rng.randrange(3) for _ in range(4)] for _ in range(models)]}
+    rows = [rng.choice([[0.7, 0.2, 0.1], [0.4, 0.5, 0.1], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
+            for _ in range(models)]
+    return {"kind": "ensemble", "method": rng.choice(["mean", "median"]), "predictions": rows}
+
+
+def _pinn(rng: random.Random) -> dict[str, Any]:
+    k, off = rng.choice([0.5, 1, 2]), rng.choice([0, 0, 0.5, -0.5])
+    return {"kind": "pinn", "trial": "exp(-c*x)", "values": {"c": k + off},
+            "equation": f"y' + {k:g}*y", "collocation": [0, 0.5, 1],
+            "boundary": {0: 1}, "weights": {"physics": 1, "boundary": rng.choice([1, 10])}}
 
 
 def _conv(rng: random.Random) -> dict[str, Any]:
@@ -208,7 +257,7 @@ GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "forward": lambda r: _network(r, "forward"), "backprop": lambda r: _network(r, "backprop"),
     "loss": _loss, "conv": _conv, "pool": _pool, "params": _params, "perceptron": _perceptron,
     "gd": _gd, "optimize": _optimize, "attention": _attention, "norm": _norm, "init": _init,
-    "graph": _graph,
+    "graph": _graph, "ensemble": _ensemble, "pinn": _pinn,
 }
 KINDS = tuple(GENERATORS) + ("all",)
 

@@ -28,6 +28,8 @@ KINDS: dict[str, tuple[str, str]] = {
     "norm": ("dlsolve.spec.norm:parse", "dlsolve.solvers.norm:solve"),
     "init": ("dlsolve.spec.init:parse", "dlsolve.solvers.init:solve"),
     "graph": ("dlsolve.spec.graph:parse", "dlsolve.solvers.graph:solve"),
+    "pinn": ("dlsolve.spec.pinn:parse", "dlsolve.solvers.pinn:solve"),
+    "ensemble": ("dlsolve.spec.ensemble:parse", "dlsolve.solvers.ensemble:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

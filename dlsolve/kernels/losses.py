@@ -10,6 +10,8 @@ Conventions, named in every derivation (t target, o output, n outputs of one sam
   cce      -Σ t_k ln p_k           one sample's class distribution (one-hot or soft)
   sparse_cce  -ln p_t              t a class index (0-based)
   hinge    (1/n) Σ max(0, 1 - t·o) labels ±1 (0/1 converted)
+and the margin, robust and focal losses of ``losses_more`` (multiclass_svm, squared_hinge,
+categorical_hinge, kl_divergence, huber, smooth_l1, focal).
 Probabilities are clipped to [ε, 1 - ε] (ε = 1e-12 by default) before any logarithm; with
 ``from_logits`` the logarithms come from a stable log-sigmoid / log-softmax instead.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from dlsolve.kernels import losses_more as M
 from dlsolve.kernels.activations import sigmoid
 from dlsolve.names import LOSSES
 
@@ -32,6 +35,17 @@ TITLES = {
     "cce": "categorical cross-entropy, -Σ t_k ln p_k",
     "sparse_cce": "sparse categorical cross-entropy, -ln p_t (t a class index)",
     "hinge": "hinge loss, (1/n) Σ max(0, 1 - t·o), labels ±1",
+    "multiclass_svm": "multiclass SVM loss (Weston–Watkins, CS231n), Σ_{j≠y} max(0, s_j - s_y + Δ)",
+    "squared_hinge": "squared hinge loss (Keras), (1/n) Σ max(0, 1 - t·o)², labels ±1",
+    "categorical_hinge": "categorical hinge loss (Keras), max(0, 1 + neg - pos) with "
+                         "pos = Σ t·p, neg = max_{t_j = 0} p_j",
+    "kl_divergence": "Kullback–Leibler divergence (Keras), Σ t ln(t / p), 0·ln 0 = 0",
+    "huber": "Huber loss (PyTorch's HuberLoss), mean of ½d² for |d| ≤ δ, δ(|d| - ½δ) beyond, "
+             "d = o - t",
+    "smooth_l1": "smooth L1 loss (PyTorch's SmoothL1Loss), mean of ½d²/β for |d| < β, "
+                 "|d| - ½β beyond, d = o - t",
+    "focal": "binary focal loss (torchvision's sigmoid_focal_loss), mean of "
+             "α_t (1 - p_t)^γ · CE(p, t), p_t = p·t + (1 - p)(1 - t)",
 }
 NAMES = LOSSES
 assert tuple(TITLES) == NAMES
@@ -39,9 +53,21 @@ ALIASES = {"mean_squared_error": "mse", "l2": "mse", "sum_squared_error": "sse",
            "binary_crossentropy": "bce", "binary_cross_entropy": "bce", "log_loss": "bce",
            "categorical_crossentropy": "cce", "cross_entropy": "cce", "ce": "cce",
            "sparse_categorical_crossentropy": "sparse_cce", "l1": "mae",
-           "mean_absolute_error": "mae", "half_mean_squared_error": "half_mse"}
-MEAN = {"mse", "half_mse", "mae", "bce", "hinge"}  # averaged over the outputs of a sample
-ELEMENTWISE = {"mse", "half_mse", "sse", "half_sse", "mae", "bce", "hinge"}
+           "mean_absolute_error": "mae", "half_mean_squared_error": "half_mse",
+           "svm": "multiclass_svm", "multi_margin": "multiclass_svm", "weston_watkins":
+           "multiclass_svm", "kl": "kl_divergence", "kld": "kl_divergence", "kl_div":
+           "kl_divergence", "kullback_leibler_divergence": "kl_divergence", "huber_loss": "huber",
+           "smoothl1": "smooth_l1", "sigmoid_focal": "focal", "focal_loss": "focal",
+           "binary_focal_crossentropy": "focal"}
+# averaged over the outputs of a sample
+MEAN = {"mse", "half_mse", "mae", "bce", "hinge", "squared_hinge", "huber", "smooth_l1", "focal"}
+ELEMENTWISE = {"mse", "half_mse", "sse", "half_sse", "mae", "bce", "hinge"}  # with loss_<i> terms
+NEW = {"multiclass_svm", "squared_hinge", "categorical_hinge", "kl_divergence", "huber",
+       "smooth_l1", "focal"}
+PER_OUTPUT = ELEMENTWISE | {"squared_hinge", "huber", "smooth_l1", "focal"}  # a term per output
+CLASS_INDEX = ("sparse_cce", "multiclass_svm")       # targets: [class index] per sample
+PROBABILITIES = ("bce", "cce", "sparse_cce", "kl_divergence", "focal")  # in [0, 1] unless logits
+LABELS_PM1 = ("hinge", "squared_hinge")                # labels ±1, 0 read as -1
 
 
 @dataclass(frozen=True)
@@ -53,6 +79,11 @@ class LossSpec:
     from_logits: bool = False
     reduction: str = "mean"          # over the samples of a batch: mean | sum
     log_base: float | None = None    # None: natural log
+    margin: float = 1.0              # multiclass_svm's Δ
+    delta: float = 1.0               # huber
+    beta: float = 1.0                # smooth_l1
+    gamma: float = 2.0               # focal
+    alpha: float | None = 0.25       # focal (None: no α weighting)
 
     @property
     def title(self) -> str:
@@ -76,9 +107,30 @@ def convention(spec: LossSpec) -> str:
                  "log-softmax, nothing clipped." if spec.from_logits else
                  f" Probabilities are clipped to [ε, 1 - ε] with ε = {spec.epsilon:g} before "
                  f"any logarithm.")
+    text += OPTION_TEXT.get(spec.name, lambda s: "")(spec)
     if spec.log_base:
         text += f" Logarithms in base {spec.log_base:g}."
     return text
+
+
+OPTION_TEXT = {
+    "multiclass_svm": lambda s: f" Margin Δ = {s.margin:g}; targets are class indices (0-based); "
+                                "a margin exactly 0 adds nothing to the gradient.",
+    "squared_hinge": lambda s: " Labels ±1 (0 is read as -1).",
+    "categorical_hinge": lambda s: " A margin exactly 0 adds nothing to the gradient; ties of the "
+                                   "max share its gradient evenly.",
+    "kl_divergence": lambda s: f" Predictions are clipped to [ε, 1] with ε = {s.epsilon:g} "
+                               "(Keras); targets are not clipped.",
+    "huber": lambda s: f" δ = {s.delta:g}.",
+    "smooth_l1": lambda s: f" β = {s.beta:g}" + (" (β = 0 is the L1 loss)." if s.beta == 0
+                                                 else "."),
+    "focal": lambda s: f" γ = {s.gamma:g}, " + (
+        "no α weighting (α_t = 1)." if s.alpha is None else
+        f"α = {s.alpha:g} (α_t = α for t = 1, 1 - α for t = 0).") + (
+        " The predictions are logits: p = σ(z), CE by a stable log-sigmoid." if s.from_logits
+        else f" Probabilities are clipped to [ε, 1 - ε] with ε = {s.epsilon:g}, and the clipped "
+             "p is used in p_t."),
+}
 
 
 def log(spec: LossSpec, x: float) -> float:
@@ -95,7 +147,7 @@ def _log_sigmoid(z: float) -> float:
     return min(z, 0.0) - math.log1p(math.exp(-abs(z)))
 
 
-def _log_softmax(z: list[float]) -> list[float]:
+def log_softmax(z: list[float]) -> list[float]:
     m = max(z)
     lse = m + math.log(math.fsum(math.exp(v - m) for v in z))
     return [v - lse for v in z]
@@ -104,6 +156,11 @@ def _log_softmax(z: list[float]) -> list[float]:
 def sample(spec: LossSpec, t: list[float], o: list[float]) -> SampleLoss:
     """The loss of one sample (t: targets, one-hot rows or [index] for sparse_cce)."""
     name, clipped = spec.name, []
+    if name in NEW:
+        ts, value = M.terms(spec, t, o)
+        eps_hit = [k for k, v in enumerate(o) if name in PROBABILITIES and not spec.from_logits
+                   and clip(spec, v) != v and (name == "focal" or v < spec.epsilon and t[k] != 0)]
+        return SampleLoss(ts, value, eps_hit)
     scale = 1 / math.log(spec.log_base) if spec.log_base else 1.0
     if name in ("mse", "sse"):
         terms = [(ti - oi) * (ti - oi) for ti, oi in zip(t, o)]  # inf, not OverflowError
@@ -126,7 +183,7 @@ def sample(spec: LossSpec, t: list[float], o: list[float]) -> SampleLoss:
     else:  # cce, sparse_cce
         onehot = t if name == "cce" else [1.0 if k == int(t[0]) else 0.0 for k in range(len(o))]
         if spec.from_logits:
-            lp = [v * scale for v in _log_softmax(o)]
+            lp = [v * scale for v in log_softmax(o)]
         else:
             ps = [clip(spec, p) for p in o]
             clipped = [k for k, (p, q) in enumerate(zip(ps, o)) if p != q and onehot[k] != 0]
@@ -144,6 +201,8 @@ def gradient(spec: LossSpec, t: list[float], o: list[float]) -> list[float]:
     with logits, bce gives (σ(z) - t)/n and cce gives softmax(z) - t.
     """
     n, name = len(o), spec.name
+    if name in NEW:
+        return M.gradient(spec, t, o)
     k = 1 / math.log(spec.log_base) if spec.log_base else 1.0
     if name in ("mse", "sse"):
         g = [-2 * (ti - oi) for ti, oi in zip(t, o)]
@@ -164,7 +223,7 @@ def gradient(spec: LossSpec, t: list[float], o: list[float]) -> list[float]:
     else:
         onehot = t if name == "cce" else [1.0 if j == int(t[0]) else 0.0 for j in range(n)]
         if spec.from_logits:
-            ps = [math.exp(v) for v in _log_softmax(o)]
+            ps = [math.exp(v) for v in log_softmax(o)]
             return [(p - tk) * k for p, tk in zip(ps, onehot)]
         g = []
         for tk, p in zip(onehot, o):
@@ -172,6 +231,13 @@ def gradient(spec: LossSpec, t: list[float], o: list[float]) -> list[float]:
             g.append(0.0 if tk == 0 or q != p else -tk / p * k)
         return g
     return [v / n for v in g] if name in MEAN else g
+
+
+def batch_gradient(spec: LossSpec, targets: list[list[float]],
+                   rows: list[list[float]]) -> list[list[float]]:
+    """dL/d(predictions) of the batch loss: each sample's gradient, divided by N for a mean."""
+    n = len(rows) if spec.reduction == "mean" else 1
+    return [[g / n for g in gradient(spec, t, o)] for t, o in zip(targets, rows)]
 
 
 def clip_sensitivity(spec: LossSpec) -> float:

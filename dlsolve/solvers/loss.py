@@ -8,6 +8,7 @@ from __future__ import annotations
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import losses as L
+from dlsolve.solvers import loss_gradient, loss_more
 from dlsolve.spec.loss import LossProblem
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
@@ -57,6 +58,9 @@ def clipped(spec: L.LossSpec, p: float) -> E.Expr:
 def loss_steps(sol: Solution, spec: L.LossSpec, t: list[float], o: list[float],
                out_names: list[str], suffixes: list[str], sample_title: str = "") -> L.SampleLoss:
     """Steps for one sample's loss; records ``loss_<suffix>`` for each term (elementwise)."""
+    if spec.name in L.NEW:
+        tnames = ["t" if len(t) == 1 else target_name(s) for s in suffixes]
+        return loss_more.steps(sol, spec, t, o, out_names, suffixes, tnames, sample_title)
     res = L.sample(spec, t, o)
     if spec.name in L.ELEMENTWISE:
         for k, (ti, oi) in enumerate(zip(t, o)):
@@ -116,29 +120,55 @@ def _categorical_step(sol: Solution, spec: L.LossSpec, t: list[float], o: list[f
         sol.set(f"loss_{s}", res.terms[k])
 
 
+def _givens(sol: Solution, spec: LossProblem, names: list[str]) -> None:
+    ls, batch = spec.loss, len(spec.predictions) > 1
+    what = "scores" if ls.name == "multiclass_svm" else (
+        "logits" if ls.from_logits else "predictions")
+    sol.given("y_hat" if batch or len(names) != 1 else names[0],
+              spec.predictions if batch else spec.predictions[0], what + (
+                  " (rows = samples)" if batch else ""))
+    index = ls.name in L.CLASS_INDEX
+    t = [row[0] for row in spec.targets] if index else spec.targets
+    sol.given("y" if index else "t", t if batch else t[0],
+              "true class index (0-based)" if index else "targets")
+    for key, sym, meaning in OPTION_GIVENS.get(ls.name, ()):
+        if getattr(ls, key) is not None:
+            sol.given(sym, getattr(ls, key), meaning)
+
+
+OPTION_GIVENS = {
+    "multiclass_svm": (("margin", "Delta", "margin"),),
+    "huber": (("delta", "delta", "threshold of the quadratic part"),),
+    "smooth_l1": (("beta", "beta", "threshold of the quadratic part"),),
+    "focal": (("gamma", "gamma", "focusing parameter"), ("alpha", "alpha", "class weight")),
+}
+
+
 def solve(spec: LossProblem) -> Solution:
     ls = spec.loss
-    sol = Solution("loss", f"Loss: {ls.name}", answer=("loss",))
+    sol = Solution("loss", f"Loss: {ls.name}", answer=("loss", "gradient"))
+    k = len(spec.predictions[0])
+    prefix = "p" if ls.name in L.PROBABILITIES and not ls.from_logits else (
+        "s" if ls.name == "multiclass_svm" else "o")
+    names = [f"{prefix}{j + 1}" for j in range(k)]
+    _givens(sol, spec, names)
     sol.add(Note(L.convention(ls)))
     if spec.converted_labels:
-        sol.note("Hinge loss takes labels ±1: the 0 labels were read as -1.")
-    n = len(spec.predictions)
-    per_sample = []
-    for i, (t, o) in enumerate(zip(spec.targets, spec.predictions)):
-        if i >= WORKED_SAMPLES:
-            per_sample.append(L.sample(ls, t, o).loss)
-            continue
-        if n > 1:
-            sol.add(Heading(f"Sample {i + 1}"))
-        k = len(o)
-        prefix = "p" if ls.name in ("bce", "cce", "sparse_cce") and not ls.from_logits else "o"
-        names = [f"{prefix}{j + 1}" for j in range(k)]
-        res = loss_steps(sol, ls, t, o, names, [str(j + 1) for j in range(k)],
-                         f" (sample {i + 1})" if n > 1 else "")
-        per_sample.append(res.loss)
-        if n > 1:
-            for j in range(k):
-                sol.results.pop(f"loss_{j + 1}", None)
+        sol.note("Hinge losses take labels ±1: the 0 labels were read as -1.")
+    per_sample = _samples(sol, spec, names)
+    loss = _batch(sol, spec, per_sample)
+    sol.set("loss", loss)
+    sol.set("per_sample", per_sample)
+    tnames = ["t" if k == 1 else f"t{j + 1}" for j in range(k)]
+    grad = loss_gradient.section(sol, ls, spec.targets, spec.predictions, names, tnames,
+                                 WORKED_SAMPLES)
+    sol.set("gradient", grad if len(grad) > 1 else grad[0])
+    return sol
+
+
+def _batch(sol: Solution, spec: LossProblem, per_sample: list[float]) -> float:
+    """The batch loss from the samples' losses (a table and the mean or sum)."""
+    ls, n = spec.loss, len(per_sample)
     if n > WORKED_SAMPLES:
         sol.add(Note(f"Samples {WORKED_SAMPLES + 1} to {n} are worked the same way; the table "
                      f"below has each one's loss."))
@@ -155,6 +185,23 @@ def solve(spec: LossProblem) -> Solution:
                      E.Add(tuple(E.elide([Num(v) for v in per_sample]))), value=loss, key="loss"))
     else:
         loss = per_sample[0]
-    sol.set("loss", loss)
-    sol.set("per_sample", per_sample)
-    return sol
+    return loss
+
+
+def _samples(sol: Solution, spec: LossProblem, names: list[str]) -> list[float]:
+    """Each sample's loss, worked for the first few."""
+    ls, n, per_sample = spec.loss, len(spec.predictions), []
+    for i, (t, o) in enumerate(zip(spec.targets, spec.predictions)):
+        if i >= WORKED_SAMPLES:
+            per_sample.append(L.sample(ls, t, o).loss)
+            continue
+        if n > 1:
+            sol.add(Heading(f"Sample {i + 1}"))
+        k = len(o)
+        res = loss_steps(sol, ls, t, o, names, [str(j + 1) for j in range(k)],
+                         f" (sample {i + 1})" if n > 1 else "")
+        per_sample.append(res.loss)
+        if n > 1:
+            for j in range(k):
+                sol.results.pop(f"loss_{j + 1}", None)
+    return per_sample

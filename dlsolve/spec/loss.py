@@ -7,6 +7,7 @@ from typing import Any
 
 from dlsolve.kernels import losses as L
 from dlsolve.registry import COMMON_FIELDS
+from dlsolve.spec.convert import Bad
 from dlsolve.spec.reader import (
     BAD,
     Reader,
@@ -15,12 +16,17 @@ from dlsolve.spec.reader import (
     choice,
     either,
     matrix,
+    nonneg,
     number,
     positive,
     vector,
 )
 
-LOSS_OPTIONS = ("epsilon", "from_logits", "reduction", "log_base")
+LOSS_OPTIONS = ("epsilon", "from_logits", "reduction", "log_base", "margin", "delta", "beta",
+                "gamma", "alpha")
+OPTION_OWNER = {"margin": "multiclass_svm", "delta": "huber", "beta": "smooth_l1",
+                "gamma": "focal", "alpha": "focal"}
+LOGIT_LOSSES = ("bce", "cce", "sparse_cce", "focal")
 LOSS_NAME = choice(*L.NAMES, aliases=L.ALIASES)
 
 
@@ -43,10 +49,33 @@ def loss_spec(r: Reader, name: Any) -> L.LossSpec | None:
                  "e")
     if base == 1:
         r.expected("log_base", "a base other than 1", 1)
+    shape = _shape_options(r)
+    for key, owner in OPTION_OWNER.items():
+        if key in r.data and name not in (BAD, None, owner):
+            r.fail(key, f"not an option of {name} (only {owner} takes {key})", at_key=True)
+    if from_logits is True and name not in (BAD, None) and name not in LOGIT_LOSSES:
+        r.expected("from_logits", f"false: {name} takes no logits (only "
+                   f"{', '.join(LOGIT_LOSSES)} do)", True)
     if name is BAD or not r.ok:
         return None
     return L.LossSpec(name, float(eps), from_logits, reduction,
-                      None if base == "e" else float(base))
+                      None if base == "e" else float(base), **shape)
+
+
+def _unit_interval(v: Any) -> float:
+    x = number(v)
+    if not 0 <= x <= 1:
+        raise Bad("a number in [0, 1] (or null for no α weighting)")
+    return float(x)
+
+
+def _shape_options(r: Reader) -> dict[str, Any]:
+    """margin (≥ 0), delta (> 0), beta (≥ 0), gamma (≥ 0), alpha (in [0, 1] or null)."""
+    out = {"margin": r.get("margin", nonneg, 1.0), "delta": r.get("delta", positive, 1.0),
+           "beta": r.get("beta", nonneg, 1.0), "gamma": r.get("gamma", nonneg, 2.0)}
+    out["alpha"] = None if "alpha" in r.data and r.data["alpha"] is None else \
+        r.get("alpha", _unit_interval, 0.25)
+    return {k: (v if v is None else float(v)) for k, v in out.items() if v is not BAD}
 
 
 def parse(r: Reader) -> LossProblem | None:
@@ -65,7 +94,7 @@ def parse(r: Reader) -> LossProblem | None:
     if targets is None:
         return None
     converted = False
-    if spec.name == "hinge":
+    if spec.name in L.LABELS_PM1:
         converted = any(v == 0 for row in targets for v in row)
         targets = [[-1.0 if v == 0 else float(v) for v in row] for row in targets]
     return LossProblem(spec, rows, targets, converted) if r.ok else None
@@ -75,7 +104,7 @@ def read_targets(r: Reader, key: str, spec: L.LossSpec, rows: list[list[float]],
                  batch: bool) -> list[list[float]] | None:
     """Targets shaped like the predictions (class indices for sparse_cce); None after issues."""
     n, k = len(rows), len(rows[0])
-    if spec.name == "sparse_cce":
+    if spec.name in L.CLASS_INDEX:
         raw = r.get(key, either(vector(number), number, what="class indices"))
         if raw is BAD:
             return None
@@ -98,22 +127,41 @@ def read_targets(r: Reader, key: str, spec: L.LossSpec, rows: list[list[float]],
         got = f"{len(t_rows)}×{len(t_rows[0])}" if batch else f"{len(t)}"
         r.expected(key, f"{shape} values, the shape of the predictions", Said(got))
         return None
-    if spec.name in ("bce", "cce"):
-        for i, row in enumerate(t_rows):
-            for j, v in enumerate(row):
-                if not 0 <= v <= 1:
-                    r.expected((key, i, j) if batch else (key, j), "a target in [0, 1]", v)
-    if spec.name == "hinge":
-        for i, row in enumerate(t_rows):
-            for j, v in enumerate(row):
-                if v not in (-1, 0, 1):
-                    r.expected((key, i, j) if batch else (key, j), "a label -1, 1 (or 0)", v)
+    for i, row in enumerate(t_rows):
+        problem = target_problem(spec, row)
+        if problem:
+            j, expected, got = problem
+            where = (i,) if batch else ()
+            r.expected((key, *where, j) if j is not None else (key, *where), expected, got)
     return [[float(v) for v in row] for row in t_rows] if r.ok else None
+
+
+def target_problem(spec: L.LossSpec, row: list[float]) -> tuple[int | None, str, Any] | None:
+    """(index or None for the whole row, expected, got) when one sample's targets do not fit
+    the loss (a value out of range, categorical_hinge without a 0); None when they fit."""
+    rule = TARGET_RULES.get(spec.name)
+    for j, v in enumerate(row):
+        if rule and not rule[0](v):
+            return j, rule[1], v
+    if spec.name == "categorical_hinge" and all(v != 0 for v in row):
+        return None, "a target row with a 0 (a class that is not the target: " \
+                     "categorical_hinge's neg)", row
+    return None
+
+
+TARGET_RULES = {
+    "bce": (lambda v: 0 <= v <= 1, "a target in [0, 1]"),
+    "cce": (lambda v: 0 <= v <= 1, "a target in [0, 1]"),
+    "focal": (lambda v: 0 <= v <= 1, "a target in [0, 1]"),
+    "kl_divergence": (lambda v: v >= 0, "a target probability >= 0"),
+    "hinge": (lambda v: v in (-1, 0, 1), "a label -1, 1 (or 0)"),
+    "squared_hinge": (lambda v: v in (-1, 0, 1), "a label -1, 1 (or 0)"),
+}
 
 
 def check_ranges(r: Reader, spec: L.LossSpec, rows: list[list[float]], key: str) -> None:
     """Probabilities must lie in [0, 1] unless the loss reads logits."""
-    if spec.name not in ("bce", "cce", "sparse_cce") or spec.from_logits:
+    if spec.name not in L.PROBABILITIES or spec.from_logits:
         return
     batch = len(rows) > 1 or r.data.get(key) and isinstance(r.data[key][0], list)
     for i, row in enumerate(rows):
