@@ -14,7 +14,7 @@ import click
 
 from dlsolve import __version__
 from dlsolve.clitools import CONTEXT
-from dlsolve.commands import basic, cnn, keys, learning, network
+from dlsolve.commands import basic, cnn, keys, learning, network, sequence
 from dlsolve.errors import DlsolveError
 
 
@@ -69,7 +69,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
 
 
 for command in (basic.COMMANDS + network.COMMANDS + cnn.COMMANDS + learning.COMMANDS +
-                keys.COMMANDS):
+                keys.COMMANDS + sequence.COMMANDS):
     cli.add_command(command)
 
 

@@ -1,0 +1,133 @@
+"""How a gradient travels back through a recurrent cell: step Jacobians and their products.
+
+J_s = ∂h_s/∂h_{s-1}; ∂h_T/∂h_t = J_T J_{T-1} ⋯ J_{t+1}. For the plain cell J_s = diag(f'(a_s)) U,
+so ‖J_s‖ ≤ max f'(a_s) · ‖U‖ with tanh' ≤ 1: when ‖U‖ < 1 the product shrinks geometrically
+(the gradient vanishes, the network forgets), and it may grow when ‖U‖ > 1. The LSTM carries a
+second state c; its Jacobian is over (h, c), and ∂c_T/∂c_t keeps a path ∏ f_s that the forget
+gate can hold near 1. Norms are spectral (the largest singular value; |·| for one unit).
+Also the finite-difference self-checks of the BPTT gradients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from dlsolve.kernels import losses as L
+from dlsolve.kernels.recurrent import Cell, Forward, Readout, StepState, forward, total_loss
+
+
+def _d(v: np.ndarray) -> np.ndarray:
+    return np.diag(v)
+
+
+def jacobian(cell: Cell, s: StepState) -> np.ndarray:
+    """∂h_t/∂h_{t-1} (rnn, gru) or ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}) (lstm, 2H×2H)."""
+    G, v = cell.gates, s.gate
+    if cell.kind == "rnn":
+        fp = 1 - s.h * s.h if cell.activation == "tanh" else (s.pre["rnn"] > 0).astype(float)
+        return _d(fp) @ G["rnn"].U
+    if cell.kind == "lstm":
+        sp = {k: v[k] * (1 - v[k]) for k in ("i", "f", "o")}
+        dc_dh = (_d(s.c_prev * sp["f"]) @ G["f"].U + _d(v["g"] * sp["i"]) @ G["i"].U
+                 + _d(v["i"] * (1 - v["g"] ** 2)) @ G["g"].U)
+        k = _d(v["o"] * (1 - s.tanh_c ** 2))
+        dh_dh = _d(s.tanh_c * sp["o"]) @ G["o"].U + k @ dc_dh
+        top = np.hstack([dh_dh, k @ _d(v["f"])])
+        return np.vstack([top, np.hstack([dc_dh, _d(v["f"])])])
+    r, z, n = v["r"], v["z"], v["n"]
+    rp = _d(r * (1 - r)) @ G["r"].U
+    if cell.reset_after:
+        dan = _d(r) @ G["n"].U + _d(s.inner) @ rp
+    else:
+        dan = G["n"].U @ (_d(r) + _d(s.h_prev) @ rp)
+    return _d(z) + _d((s.h_prev - n) * z * (1 - z)) @ G["z"].U + _d((1 - z) * (1 - n * n)) @ dan
+
+
+def norm(m: np.ndarray) -> float:
+    """The spectral norm (largest singular value)."""
+    return float(np.linalg.norm(m, 2)) if m.size else 0.0
+
+
+def products(cell: Cell, fw: Forward) -> list[np.ndarray]:
+    """∂(state_T)/∂(state_t) for t = 0..T-1 (state h, or (h, c) for the LSTM)."""
+    js = [jacobian(cell, s) for s in fw.steps]
+    acc = np.eye(js[-1].shape[0])
+    out = []
+    for j in reversed(js):
+        acc = acc @ j
+        out.append(acc)
+    out.reverse()
+    return out
+
+
+def h_block(cell: Cell, m: np.ndarray) -> np.ndarray:
+    """The ∂h/∂h block of a state Jacobian (all of it but for the LSTM)."""
+    return m[: cell.hidden, : cell.hidden] if cell.kind == "lstm" else m
+
+
+def c_block(cell: Cell, m: np.ndarray) -> np.ndarray:
+    H = cell.hidden
+    return m[H:, H:]
+
+
+def trend(norms: list[float]) -> tuple[str, float] | None:
+    """'falls' or 'grows' with the mean factor per step when every step moves the same way.
+
+    ``norms`` run from t = T-1 back to t = 0 (one more step back each).
+
+    >>> trend([0.5, 0.25, 0.125])
+    ('falls', 0.5)
+    >>> trend([1.0, 0.5, 0.6]) is None
+    True
+    """
+    if len(norms) < 3 or any(v <= 0 for v in norms):
+        return None
+    ratios = [b / a for a, b in zip(norms, norms[1:])]
+    mean = float(np.exp(np.mean(np.log(ratios))))
+    if all(q < 1 for q in ratios):
+        return "falls", mean
+    if all(q > 1 for q in ratios):
+        return "grows", mean
+    return None
+
+
+def perturbed(cell: Cell, key: str, delta: np.ndarray) -> Cell:
+    """The cell with ``delta`` added to one parameter array (``"<gate>_<part>"``)."""
+    gate, part = key.rsplit("_", 1) if not key.endswith("_bu") else (key[:-3], "bu")
+    g = cell.gates[gate]
+    gates = dict(cell.gates)
+    gates[gate] = replace(g, **{part: getattr(g, part) + delta})
+    return replace(cell, gates=gates)
+
+
+def directional_checks(cell: Cell, xs: list[np.ndarray], h0: np.ndarray, c0: np.ndarray | None,
+                       ro: Readout | None, targets: list, loss: L.LossSpec,
+                       grads: dict[str, np.ndarray], eps: float = 1e-6) -> list[tuple]:
+    """(name, BPTT's Σ grad·v, central difference (L(θ + εv) - L(θ - εv))/2ε) per array.
+
+    v is a fixed pattern of ±1 (alternating signs), so one check covers every entry of the
+    array at once.
+    """
+    def value(c: Cell, r: Readout | None) -> float:
+        return total_loss(forward(c, xs, h0, c0, r), targets, loss)
+
+    out = []
+    for key, g in grads.items():
+        v = _pattern(g.shape)
+        if key.startswith("output_"):
+            part = key[len("output_"):]
+            hi = replace(ro, **{part: getattr(ro, part) + eps * v})
+            lo = replace(ro, **{part: getattr(ro, part) - eps * v})
+            fd = (value(cell, hi) - value(cell, lo)) / (2 * eps)
+        else:
+            fd = (value(perturbed(cell, key, eps * v), ro)
+                  - value(perturbed(cell, key, -eps * v), ro)) / (2 * eps)
+        out.append((key, float(np.sum(g * v)), float(fd)))
+    return out
+
+
+def _pattern(shape: tuple[int, ...]) -> np.ndarray:
+    n = int(np.prod(shape))
+    return np.array([1.0 if k % 2 == 0 else -1.0 for k in range(n)]).reshape(shape)
