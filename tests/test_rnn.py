@@ -3,6 +3,7 @@ derivation's layout (givens, detail levels, summary view) and every output forma
 
 import json
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from dlsolve.kernels import bptt as B
 from dlsolve.kernels import gradflow as G
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.recurrent import forward, total_loss
+from dlsolve.kernels.vec import Mat, Vec, norm2
 from dlsolve.solvers.rnn import model
 from dlsolve.steps import Step, shown
 
@@ -88,33 +90,40 @@ def test_softmax_output_with_cross_entropy():
 # -- finite differences -------------------------------------------------------------------
 
 
+def bump(g, idx, eps):
+    """A zero Vec/Mat shaped as ``g`` with ``eps`` at ``idx``."""
+    if isinstance(g, Mat):
+        rows = [[0.0] * len(g[0]) for _ in g]
+        rows[idx[0]][idx[1]] = eps
+        return Mat(rows)
+    v = [0.0] * len(g)
+    v[idx[0]] = eps
+    return Vec(v)
+
+
 def fd_checks(spec, eps=1e-6):
     m = model(dlsolve.api.parse(dlsolve.api._mapping_document(spec, "<t>"), "rnn"))
     fw = forward(m.cell, m.xs, m.h0, m.c0, m.ro)
     bp = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
+
+    def loss_at(cell, ro, h0):
+        return total_loss(forward(cell, m.xs, h0, m.c0, ro), m.targets, m.spec.loss)
+
     for key, g in bp.grads.items():
-        it = np.nditer(g, flags=["multi_index"])
-        for _ in it:
-            d = np.zeros_like(g)
-            d[it.multi_index] = eps
+        for idx in np.ndindex(np.shape(g.tolist())):
+            d = bump(g, idx, eps)
             if key.startswith("output_"):
                 part = key.split("_")[1]
-                from dataclasses import replace
-                up = replace(m.ro, **{part: getattr(m.ro, part) + d})
-                dn = replace(m.ro, **{part: getattr(m.ro, part) - d})
-                hi = total_loss(forward(m.cell, m.xs, m.h0, m.c0, up), m.targets, m.spec.loss)
-                lo = total_loss(forward(m.cell, m.xs, m.h0, m.c0, dn), m.targets, m.spec.loss)
+                hi = loss_at(m.cell, replace(m.ro, **{part: getattr(m.ro, part) + d}), m.h0)
+                lo = loss_at(m.cell, replace(m.ro, **{part: getattr(m.ro, part) - d}), m.h0)
             else:
-                hi = total_loss(forward(G.perturbed(m.cell, key, d), m.xs, m.h0, m.c0, m.ro),
-                                m.targets, m.spec.loss)
-                lo = total_loss(forward(G.perturbed(m.cell, key, -d), m.xs, m.h0, m.c0, m.ro),
-                                m.targets, m.spec.loss)
-            assert g[it.multi_index] == pytest.approx((hi - lo) / (2 * eps), abs=1e-6), key
+                hi = loss_at(G.perturbed(m.cell, key, d), m.ro, m.h0)
+                lo = loss_at(G.perturbed(m.cell, key, -d), m.ro, m.h0)
+            want = (hi - lo) / (2 * eps)
+            assert np.array(g.tolist())[idx] == pytest.approx(want, abs=1e-6), key
     for k in range(len(m.h0)):
-        d = np.zeros_like(m.h0)
-        d[k] = eps
-        hi = total_loss(forward(m.cell, m.xs, m.h0 + d, m.c0, m.ro), m.targets, m.spec.loss)
-        lo = total_loss(forward(m.cell, m.xs, m.h0 - d, m.c0, m.ro), m.targets, m.spec.loss)
+        d = bump(m.h0, (k,), eps)
+        hi, lo = loss_at(m.cell, m.ro, m.h0 + d), loss_at(m.cell, m.ro, m.h0 - d)
         assert bp.dh0[k] == pytest.approx((hi - lo) / (2 * eps), abs=1e-6)
 
 
@@ -153,15 +162,15 @@ def test_step_jacobian_matches_finite_differences(cell, reset_after):
     fw = forward(m.cell, m.xs, m.h0, m.c0)
     s = fw.steps[1]
     from dlsolve.kernels.recurrent import step
-    state = np.concatenate([s.h_prev, s.c_prev]) if cell == "lstm" else s.h_prev
-    H, eps, J = m.H, 1e-6, G.jacobian(m.cell, s)
+    state = np.array(list(s.h_prev) + (list(s.c_prev) if cell == "lstm" else []))
+    H, eps, J = m.H, 1e-6, np.array(G.jacobian(m.cell, s).tolist())
     for k in range(len(state)):
         d = np.zeros_like(state)
         d[k] = eps
 
         def run_(v):
-            out = step(m.cell, s.x, v[:H], v[H:] if cell == "lstm" else None)
-            return np.concatenate([out.h, out.c]) if cell == "lstm" else out.h
+            out = step(m.cell, s.x, Vec(v[:H]), Vec(v[H:]) if cell == "lstm" else None)
+            return np.array(list(out.h) + (list(out.c) if cell == "lstm" else []))
 
         np.testing.assert_allclose(J[:, k], (run_(state + d) - run_(state - d)) / (2 * eps),
                                    atol=1e-8)
@@ -261,3 +270,10 @@ def test_loss_convention_named():
     sol = dlsolve.solve(RNN)
     assert "half sum of squared errors" in sol.render("text")
     assert L.NAMES
+
+
+def test_spectral_norm_matches_numpy():
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 8, 16):
+        a = rng.uniform(-1, 1, (n, n))
+        assert norm2(Mat(a.tolist())) == pytest.approx(np.linalg.norm(a, 2), rel=1e-9)

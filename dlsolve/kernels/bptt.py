@@ -22,64 +22,63 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.activations import REGISTRY
 from dlsolve.kernels.recurrent import GATES, PARTS, Cell, Forward, Readout, StepState, outputs
+from dlsolve.kernels.vec import Mat, Vec, outer, step, zeros
 
 
 @dataclass
 class StepGrad:
     """Step t of the backward walk: the two paths into h_t, each gate's gradients."""
 
-    dy: np.ndarray | None           # dL_t/dy_t (dL_t/dh_t without an output layer)
-    dzy: np.ndarray | None          # dL_t/d(W_y h_t + b_y)
-    from_output: np.ndarray         # path 1 into h_t (zeros without a target)
-    from_next: np.ndarray           # path 2 into h_t (zeros at t = T)
-    dh: np.ndarray                  # dL/dh_t, both paths
-    dgate: dict[str, np.ndarray] = field(default_factory=dict)   # dL/d(gate value)
-    delta: dict[str, np.ndarray] = field(default_factory=dict)   # dL/d(pre-activation)
-    to_prev: dict[str, np.ndarray] = field(default_factory=dict)  # terms of dL/dh_{t-1}
-    dc_from_h: np.ndarray | None = None
-    dc_from_next: np.ndarray | None = None
-    dc: np.ndarray | None = None
-    dc_prev: np.ndarray | None = None
-    d_inner: np.ndarray | None = None   # gru without reset_after: U_nᵀ δ_n
+    dy: Vec | None           # dL_t/dy_t (dL_t/dh_t without an output layer)
+    dzy: Vec | None          # dL_t/d(W_y h_t + b_y)
+    from_output: Vec         # path 1 into h_t (zeros without a target)
+    from_next: Vec           # path 2 into h_t (zeros at t = T)
+    dh: Vec                  # dL/dh_t, both paths
+    dgate: dict[str, Vec] = field(default_factory=dict)   # dL/d(gate value)
+    delta: dict[str, Vec] = field(default_factory=dict)   # dL/d(pre-activation)
+    to_prev: dict[str, Vec] = field(default_factory=dict)  # terms of dL/dh_{t-1}
+    dc_from_h: Vec | None = None
+    dc_from_next: Vec | None = None
+    dc: Vec | None = None
+    dc_prev: Vec | None = None
+    d_inner: Vec | None = None   # gru without reset_after: U_nᵀ δ_n
 
     @property
-    def dh_prev(self) -> np.ndarray:
+    def dh_prev(self) -> Vec:
         return sum(self.to_prev.values())  # type: ignore[return-value]
 
 
 @dataclass
 class BPTT:
     steps: list[StepGrad]             # in time order (t = 1..T)
-    grads: dict[str, np.ndarray]      # "<gate>_<part>" and "output_W", "output_b"
-    dh0: np.ndarray
-    dc0: np.ndarray | None = None
+    grads: dict[str, Vec | Mat]   # "<gate>_<part>" and "output_W", "output_b"
+    dh0: Vec
+    dc0: Vec | None = None
 
 
-def readout_backward(ro: Readout, y_pre: np.ndarray, y: np.ndarray,
-                     dy: np.ndarray) -> np.ndarray:
+def readout_backward(ro: Readout, y_pre: Vec, y: Vec,
+                     dy: Vec) -> Vec:
     """dL/d(pre-activation) of the output layer from dL/dy."""
     if ro.activation == "softmax":
-        return y * (dy - float(y @ dy))
+        return y * (dy - y @ dy)
     df = REGISTRY[ro.activation].df
-    return np.array([df(float(a), ro.params) for a in y_pre]) * dy
+    return Vec([df(a, ro.params) for a in y_pre]) * dy
 
 
-def loss_gradients(fw: Forward, targets: list[np.ndarray | None],
-                   loss: L.LossSpec) -> list[np.ndarray | None]:
+def loss_gradients(fw: Forward, targets: list[Vec | None],
+                   loss: L.LossSpec) -> list[Vec | None]:
     """dL_t/d(output) per step (None where the step has no target)."""
-    return [None if t is None else np.array(L.gradient(loss, list(t), list(o)))
+    return [None if t is None else Vec(L.gradient(loss, list(t), list(o)))
             for t, o in zip(targets, outputs(fw))]
 
 
 def _cell_back(cell: Cell, s: StepState, g: StepGrad) -> None:
     G, dh = cell.gates, g.dh
     if cell.kind == "rnn":
-        fp = 1 - s.h * s.h if cell.activation == "tanh" else (s.pre["rnn"] > 0).astype(float)
+        fp = 1 - s.h * s.h if cell.activation == "tanh" else step(s.pre["rnn"])
         g.dgate["rnn"] = dh
         g.delta["rnn"] = dh * fp
         g.to_prev["rnn"] = G["rnn"].U.T @ g.delta["rnn"]
@@ -107,7 +106,7 @@ def _cell_back(cell: Cell, s: StepState, g: StepGrad) -> None:
         g.to_prev[k] = _to_prev(cell, s, g, k)
 
 
-def _to_prev(cell: Cell, s: StepState, g: StepGrad, k: str) -> np.ndarray:
+def _to_prev(cell: Cell, s: StepState, g: StepGrad, k: str) -> Vec:
     U = cell.gates[k].U
     if cell.kind == "gru" and k == "n":
         if cell.reset_after:
@@ -116,17 +115,17 @@ def _to_prev(cell: Cell, s: StepState, g: StepGrad, k: str) -> np.ndarray:
     return U.T @ g.delta[k]
 
 
-def backward(cell: Cell, fw: Forward, targets: list[np.ndarray | None], loss: L.LossSpec,
+def backward(cell: Cell, fw: Forward, targets: list[Vec | None], loss: L.LossSpec,
              ro: Readout | None = None) -> BPTT:
     """Every gradient of L = Σ_t L_t, walking t = T..1."""
     H = cell.hidden
     douts = loss_gradients(fw, targets, loss)
     out: list[StepGrad] = []
-    from_next, dc_next = np.zeros(H), np.zeros(H)
+    from_next, dc_next = zeros(H), zeros(H)
     for s, d in zip(reversed(fw.steps), reversed(douts)):
         dzy = None
         if d is None:
-            path1 = np.zeros(H)
+            path1 = zeros(H)
         elif ro is None:
             path1 = d
         else:
@@ -144,13 +143,13 @@ def backward(cell: Cell, fw: Forward, targets: list[np.ndarray | None], loss: L.
     if ro is not None:
         for p in ("W", "b"):
             found = output_terms(fw, out, p)
-            grads[f"output_{p}"] = sum_terms(found) if found else np.zeros(
-                ro.W.shape if p == "W" else ro.b.shape)
+            grads[f"output_{p}"] = sum_terms(found) if found else (
+                ro.W * 0.0 if p == "W" else ro.b * 0.0)
     return BPTT(out, grads, out[0].dh_prev, out[0].dc_prev if cell.kind == "lstm" else None)
 
 
 def factors(cell: Cell, s: StepState, g: StepGrad, k: str,
-            part: str) -> tuple[np.ndarray, np.ndarray | None]:
+            part: str) -> tuple[Vec, Vec | None]:
     """(left, right) of step t's term for gate k's ``part``: the term is left rightᵀ (or left)."""
     left = g.delta[k]
     if cell.kind == "gru" and k == "n" and part in ("U", "bu") and cell.reset_after:
@@ -165,23 +164,24 @@ def factors(cell: Cell, s: StepState, g: StepGrad, k: str,
 
 
 def terms(cell: Cell, fw: Forward, steps: list[StepGrad], k: str,
-          part: str) -> list[tuple[int, np.ndarray]]:
+          part: str) -> list[tuple[int, Vec | Mat]]:
     """(t, term) for t = 1..T: the summands of gate k's ``part`` gradient."""
     out = []
     for t, (s, g) in enumerate(zip(fw.steps, steps), 1):
         left, right = factors(cell, s, g, k, part)
-        out.append((t, left if right is None else np.outer(left, right)))
+        out.append((t, left if right is None else outer(left, right)))
     return out
 
 
-def output_terms(fw: Forward, steps: list[StepGrad], part: str) -> list[tuple[int, np.ndarray]]:
+def output_terms(fw: Forward, steps: list[StepGrad],
+                 part: str) -> list[tuple[int, Vec | Mat]]:
     """(t, term) for the steps with a target: δy_t h_tᵀ (W) or δy_t (b)."""
-    return [(t, g.dzy if part == "b" else np.outer(g.dzy, s.h))
+    return [(t, g.dzy if part == "b" else outer(g.dzy, s.h))
             for t, (s, g) in enumerate(zip(fw.steps, steps), 1) if g.dzy is not None]
 
 
-def sum_terms(found: list[tuple[int, np.ndarray]]) -> np.ndarray:
-    total = np.zeros_like(found[0][1])
-    for _, term in found:
+def sum_terms(found: list[tuple[int, Vec | Mat]]) -> Vec | Mat:
+    total = found[0][1]
+    for _, term in found[1:]:
         total = total + term
     return total

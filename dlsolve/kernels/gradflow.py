@@ -10,50 +10,46 @@ Also the finite-difference self-checks of the BPTT gradients.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-
-import numpy as np
 
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.recurrent import Cell, Forward, Readout, StepState, forward, total_loss
+from dlsolve.kernels.vec import Mat, Vec, blocks, diag, diag_mul, eye, norm2, step, sub
 
 
-def _d(v: np.ndarray) -> np.ndarray:
-    return np.diag(v)
-
-
-def jacobian(cell: Cell, s: StepState) -> np.ndarray:
+def jacobian(cell: Cell, s: StepState) -> Mat:
     """∂h_t/∂h_{t-1} (rnn, gru) or ∂(h_t, c_t)/∂(h_{t-1}, c_{t-1}) (lstm, 2H×2H)."""
     G, v = cell.gates, s.gate
     if cell.kind == "rnn":
-        fp = 1 - s.h * s.h if cell.activation == "tanh" else (s.pre["rnn"] > 0).astype(float)
-        return _d(fp) @ G["rnn"].U
+        fp = 1 - s.h * s.h if cell.activation == "tanh" else step(s.pre["rnn"])
+        return diag_mul(fp, G["rnn"].U)
     if cell.kind == "lstm":
         sp = {k: v[k] * (1 - v[k]) for k in ("i", "f", "o")}
-        dc_dh = (_d(s.c_prev * sp["f"]) @ G["f"].U + _d(v["g"] * sp["i"]) @ G["i"].U
-                 + _d(v["i"] * (1 - v["g"] ** 2)) @ G["g"].U)
-        k = _d(v["o"] * (1 - s.tanh_c ** 2))
-        dh_dh = _d(s.tanh_c * sp["o"]) @ G["o"].U + k @ dc_dh
-        top = np.hstack([dh_dh, k @ _d(v["f"])])
-        return np.vstack([top, np.hstack([dc_dh, _d(v["f"])])])
+        dc_dh = (diag_mul(s.c_prev * sp["f"], G["f"].U) + diag_mul(v["g"] * sp["i"], G["i"].U)
+                 + diag_mul(v["i"] * (1 - v["g"] ** 2), G["g"].U))
+        k = v["o"] * (1 - s.tanh_c ** 2)
+        dh_dh = diag_mul(s.tanh_c * sp["o"], G["o"].U) + diag_mul(k, dc_dh)
+        return blocks(dh_dh, diag(k * v["f"]), dc_dh, diag(v["f"]))
     r, z, n = v["r"], v["z"], v["n"]
-    rp = _d(r * (1 - r)) @ G["r"].U
+    rp = diag_mul(r * (1 - r), G["r"].U)
     if cell.reset_after:
-        dan = _d(r) @ G["n"].U + _d(s.inner) @ rp
+        dan = diag_mul(r, G["n"].U) + diag_mul(s.inner, rp)
     else:
-        dan = G["n"].U @ (_d(r) + _d(s.h_prev) @ rp)
-    return _d(z) + _d((s.h_prev - n) * z * (1 - z)) @ G["z"].U + _d((1 - z) * (1 - n * n)) @ dan
+        dan = G["n"].U @ (diag(r) + diag_mul(s.h_prev, rp))
+    return (diag(z) + diag_mul((s.h_prev - n) * z * (1 - z), G["z"].U)
+            + diag_mul((1 - z) * (1 - n * n), dan))
 
 
-def norm(m: np.ndarray) -> float:
+def norm(m: Mat) -> float:
     """The spectral norm (largest singular value)."""
-    return float(np.linalg.norm(m, 2)) if m.size else 0.0
+    return norm2(m) if m.size else 0.0
 
 
-def products(cell: Cell, fw: Forward) -> list[np.ndarray]:
+def products(cell: Cell, fw: Forward) -> list[Mat]:
     """∂(state_T)/∂(state_t) for t = 0..T-1 (state h, or (h, c) for the LSTM)."""
     js = [jacobian(cell, s) for s in fw.steps]
-    acc = np.eye(js[-1].shape[0])
+    acc = eye(len(js[-1]))
     out = []
     for j in reversed(js):
         acc = acc @ j
@@ -62,14 +58,15 @@ def products(cell: Cell, fw: Forward) -> list[np.ndarray]:
     return out
 
 
-def h_block(cell: Cell, m: np.ndarray) -> np.ndarray:
+def h_block(cell: Cell, m: Mat) -> Mat:
     """The ∂h/∂h block of a state Jacobian (all of it but for the LSTM)."""
-    return m[: cell.hidden, : cell.hidden] if cell.kind == "lstm" else m
-
-
-def c_block(cell: Cell, m: np.ndarray) -> np.ndarray:
     H = cell.hidden
-    return m[H:, H:]
+    return sub(m, slice(0, H), slice(0, H)) if cell.kind == "lstm" else m
+
+
+def c_block(cell: Cell, m: Mat) -> Mat:
+    H = cell.hidden
+    return sub(m, slice(H, None), slice(H, None))
 
 
 def trend(norms: list[float]) -> tuple[str, float] | None:
@@ -85,7 +82,7 @@ def trend(norms: list[float]) -> tuple[str, float] | None:
     if len(norms) < 3 or any(v <= 0 for v in norms):
         return None
     ratios = [b / a for a, b in zip(norms, norms[1:])]
-    mean = float(np.exp(np.mean(np.log(ratios))))
+    mean = math.exp(math.fsum(math.log(q) for q in ratios) / len(ratios))
     if all(q < 1 for q in ratios):
         return "falls", mean
     if all(q > 1 for q in ratios):
@@ -93,7 +90,7 @@ def trend(norms: list[float]) -> tuple[str, float] | None:
     return None
 
 
-def perturbed(cell: Cell, key: str, delta: np.ndarray) -> Cell:
+def perturbed(cell: Cell, key: str, delta: Vec | Mat) -> Cell:
     """The cell with ``delta`` added to one parameter array (``"<gate>_<part>"``)."""
     gate, part = key.rsplit("_", 1) if not key.endswith("_bu") else (key[:-3], "bu")
     g = cell.gates[gate]
@@ -102,9 +99,9 @@ def perturbed(cell: Cell, key: str, delta: np.ndarray) -> Cell:
     return replace(cell, gates=gates)
 
 
-def directional_checks(cell: Cell, xs: list[np.ndarray], h0: np.ndarray, c0: np.ndarray | None,
+def directional_checks(cell: Cell, xs: list[Vec], h0: Vec, c0: Vec | None,
                        ro: Readout | None, targets: list, loss: L.LossSpec,
-                       grads: dict[str, np.ndarray], eps: float = 1e-6) -> list[tuple]:
+                       grads: dict[str, Vec | Mat], eps: float = 1e-6) -> list[tuple]:
     """(name, BPTT's Σ grad·v, central difference (L(θ + εv) - L(θ - εv))/2ε) per array.
 
     v is a fixed pattern of ±1 (alternating signs), so one check covers every entry of the
@@ -115,7 +112,7 @@ def directional_checks(cell: Cell, xs: list[np.ndarray], h0: np.ndarray, c0: np.
 
     out = []
     for key, g in grads.items():
-        v = _pattern(g.shape)
+        v = _pattern(g)
         if key.startswith("output_"):
             part = key[len("output_"):]
             hi = replace(ro, **{part: getattr(ro, part) + eps * v})
@@ -124,10 +121,20 @@ def directional_checks(cell: Cell, xs: list[np.ndarray], h0: np.ndarray, c0: np.
         else:
             fd = (value(perturbed(cell, key, eps * v), ro)
                   - value(perturbed(cell, key, -eps * v), ro)) / (2 * eps)
-        out.append((key, float(np.sum(g * v)), float(fd)))
+        out.append((key, _dot(g, v), fd))
     return out
 
 
-def _pattern(shape: tuple[int, ...]) -> np.ndarray:
-    n = int(np.prod(shape))
-    return np.array([1.0 if k % 2 == 0 else -1.0 for k in range(n)]).reshape(shape)
+def _pattern(g: Vec | Mat) -> Vec | Mat:
+    """+1, -1, +1, ... over the entries (row by row), shaped as ``g``."""
+    if isinstance(g, Mat):
+        n = len(g[0])
+        return Mat([[1.0 if (i * n + j) % 2 == 0 else -1.0 for j in range(n)]
+                    for i in range(len(g))])
+    return Vec([1.0 if k % 2 == 0 else -1.0 for k in range(len(g))])
+
+
+def _dot(a: Vec | Mat, b: Vec | Mat) -> float:
+    if isinstance(a, Mat):
+        return math.fsum(r @ s for r, s in zip(a, b))
+    return a @ b

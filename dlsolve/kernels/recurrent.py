@@ -15,17 +15,18 @@ LSTM and r, z, n for the GRU):
 An optional output layer gives y_t = act(W_y h_t + b_y). Backprop through time walks the steps
 backwards: dL/dh_t = (from y_t) W_yᵀ δy_t + (from h_{t+1}) Σ_gates U_gᵀ δ_{g,t+1} (+ the GRU's
 z ⊙ dL/dh_{t+1}); each parameter's gradient is a sum over the steps of one term per step
-(``terms``), so the derivation can write the sum the kernel adds. Pure numpy, no steps.
+(``terms``), so the derivation can write the sum the kernel adds. Plain Python vectors
+(``dlsolve.kernels.vec``: exam sizes, no NumPy import), no steps.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.activations import REGISTRY
+from dlsolve.kernels.vec import Mat, Vec, relu, sigmoid, tanh
 
 GATES = {"rnn": ("rnn",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 TANH_GATES = {"g", "n"}   # the others (but the plain cell) are sigmoid gates
@@ -36,10 +37,10 @@ PARTS = ("W", "U", "b", "bu")
 class Gate:
     """One gate's parameters: W (H×D), U (H×H), b and bu (H)."""
 
-    W: np.ndarray
-    U: np.ndarray
-    b: np.ndarray
-    bu: np.ndarray
+    W: Mat
+    U: Mat
+    b: Vec
+    bu: Vec
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,15 @@ class Cell:
 
     @property
     def hidden(self) -> int:
-        return next(iter(self.gates.values())).U.shape[0]
+        return len(next(iter(self.gates.values())).U)
 
 
 @dataclass(frozen=True)
 class Readout:
     """The output layer y_t = act(W h_t + b); act is a registry name or softmax."""
 
-    W: np.ndarray
-    b: np.ndarray
+    W: Mat
+    b: Vec
     activation: str = "linear"
     params: dict[str, float] = field(default_factory=dict)
 
@@ -70,42 +71,35 @@ class Readout:
 class StepState:
     """Step t of the forward pass: pre-activations ``pre`` and values ``gate`` per gate."""
 
-    x: np.ndarray
-    h_prev: np.ndarray
-    pre: dict[str, np.ndarray]
-    gate: dict[str, np.ndarray]
-    h: np.ndarray
-    c_prev: np.ndarray | None = None
-    c: np.ndarray | None = None
-    tanh_c: np.ndarray | None = None
-    inner: np.ndarray | None = None   # gru: U_n h + bu_n (reset_after) or r ⊙ h
-    y_pre: np.ndarray | None = None
-    y: np.ndarray | None = None
+    x: Vec
+    h_prev: Vec
+    pre: dict[str, Vec]
+    gate: dict[str, Vec]
+    h: Vec
+    c_prev: Vec | None = None
+    c: Vec | None = None
+    tanh_c: Vec | None = None
+    inner: Vec | None = None   # gru: U_n h + bu_n (reset_after) or r ⊙ h
+    y_pre: Vec | None = None
+    y: Vec | None = None
 
 
 @dataclass
 class Forward:
     steps: list[StepState]
-    h0: np.ndarray
-    c0: np.ndarray | None = None
+    h0: Vec
+    c0: Vec | None = None
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
-    """σ(a), stable for large |a|."""
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def _affine(g: Gate, x: np.ndarray, h: np.ndarray) -> np.ndarray:
+def _affine(g: Gate, x: Vec, h: Vec) -> Vec:
     return g.W @ x + g.b + g.U @ h + g.bu
 
 
-def _act(name: str, a: np.ndarray) -> np.ndarray:
-    return sigmoid(a) if name == "sigmoid" else np.tanh(a) if name == "tanh" else \
-        np.maximum(a, 0.0)
+def _act(name: str, a: Vec) -> Vec:
+    return sigmoid(a) if name == "sigmoid" else tanh(a) if name == "tanh" else relu(a)
 
 
-def step(cell: Cell, x: np.ndarray, h: np.ndarray, c: np.ndarray | None = None) -> StepState:
+def step(cell: Cell, x: Vec, h: Vec, c: Vec | None = None) -> StepState:
     """One step of the cell from (h_{t-1}, c_{t-1}) on input x_t."""
     G = cell.gates
     if cell.kind == "rnn":
@@ -114,9 +108,9 @@ def step(cell: Cell, x: np.ndarray, h: np.ndarray, c: np.ndarray | None = None) 
         return StepState(x, h, {"rnn": a}, {"rnn": v}, v)
     if cell.kind == "lstm":
         pre = {k: _affine(G[k], x, h) for k in GATES["lstm"]}
-        val = {k: np.tanh(a) if k == "g" else sigmoid(a) for k, a in pre.items()}
+        val = {k: tanh(a) if k == "g" else sigmoid(a) for k, a in pre.items()}
         c_new = val["f"] * c + val["i"] * val["g"]
-        tc = np.tanh(c_new)
+        tc = tanh(c_new)
         return StepState(x, h, pre, val, val["o"] * tc, c, c_new, tc)
     pre = {k: _affine(G[k], x, h) for k in ("r", "z")}
     val = {k: sigmoid(a) for k, a in pre.items()}
@@ -127,20 +121,21 @@ def step(cell: Cell, x: np.ndarray, h: np.ndarray, c: np.ndarray | None = None) 
     else:
         inner = val["r"] * h
         pre["n"] = n.W @ x + n.b + n.U @ inner + n.bu
-    val["n"] = np.tanh(pre["n"])
+    val["n"] = tanh(pre["n"])
     h_new = (1 - val["z"]) * val["n"] + val["z"] * h
     return StepState(x, h, pre, val, h_new, inner=inner)
 
 
-def readout_value(ro: Readout, a: np.ndarray) -> np.ndarray:
+def readout_value(ro: Readout, a: Vec) -> Vec:
     if ro.activation == "softmax":
-        e = np.exp(a - a.max())
-        return e / e.sum()
+        top = max(a)
+        e = Vec([math.exp(v - top) for v in a])
+        return e / math.fsum(e)
     f = REGISTRY[ro.activation].f
-    return np.array([f(float(v), ro.params) for v in a])
+    return Vec([f(v, ro.params) for v in a])
 
 
-def forward(cell: Cell, xs: list[np.ndarray], h0: np.ndarray, c0: np.ndarray | None = None,
+def forward(cell: Cell, xs: list[Vec], h0: Vec, c0: Vec | None = None,
             ro: Readout | None = None) -> Forward:
     """The cell run over x_1..x_T (and the output layer on each h_t)."""
     steps, h, c = [], h0, c0
@@ -154,16 +149,16 @@ def forward(cell: Cell, xs: list[np.ndarray], h0: np.ndarray, c0: np.ndarray | N
     return Forward(steps, h0, c0)
 
 
-def outputs(fw: Forward) -> list[np.ndarray]:
+def outputs(fw: Forward) -> list[Vec]:
     """What the targets are compared with: y_t with an output layer, else h_t."""
     return [s.y if s.y is not None else s.h for s in fw.steps]
 
 
-def step_losses(fw: Forward, targets: list[np.ndarray | None], loss: L.LossSpec) -> list:
+def step_losses(fw: Forward, targets: list[Vec | None], loss: L.LossSpec) -> list:
     """L_t per step (None where the step has no target)."""
     return [None if t is None else L.sample(loss, list(t), list(o)).loss
             for t, o in zip(targets, outputs(fw))]
 
 
-def total_loss(fw: Forward, targets: list[np.ndarray | None], loss: L.LossSpec) -> float:
+def total_loss(fw: Forward, targets: list[Vec | None], loss: L.LossSpec) -> float:
     return float(sum(v for v in step_losses(fw, targets, loss) if v is not None))

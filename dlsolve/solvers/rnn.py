@@ -8,13 +8,12 @@ or grows back through time (rnn_flow); finite-difference self-checks at detail f
 
 from __future__ import annotations
 
-import numpy as np
-
 from dlsolve import expr as E
 from dlsolve.expr import Sym
 from dlsolve.kernels import bptt as B
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.recurrent import GATES, Cell, Gate, Readout, forward, step_losses
+from dlsolve.kernels.vec import Mat, Vec
 from dlsolve.solvers.loss import term_forms
 from dlsolve.solvers.rnn_bptt import bptt_steps
 from dlsolve.solvers.rnn_flow import flow_steps, self_check
@@ -28,19 +27,17 @@ CELL_TITLES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 def model(spec: RnnProblem) -> Model:
     """The spec as arrays for the kernels."""
-    a = np.asarray
-    gates = {k: Gate(a(g.W, float), a(g.U, float), a(g.b, float), a(g.bu, float))
-             for k, g in spec.gates.items()}
+    gates = {k: Gate(Mat(g.W), Mat(g.U), Vec(g.b), Vec(g.bu)) for k, g in spec.gates.items()}
     cell = Cell(spec.cell, gates, spec.activation, spec.reset_after)
     ro = None
     if spec.output is not None:
         o = spec.output
         act = "softmax" if o.act.softmax else o.act.fn.name
-        ro = Readout(a(o.W, float), a(o.b, float), act, dict(o.act.params))
-    targets = None if spec.targets is None else [None if t is None else a(t, float)
+        ro = Readout(Mat(o.W), Vec(o.b), act, dict(o.act.params))
+    targets = None if spec.targets is None else [None if t is None else Vec(t)
                                                  for t in spec.targets]
-    return Model(spec, cell, ro, [a(x, float) for x in spec.inputs], a(spec.h0, float),
-                 None if spec.c0 is None else a(spec.c0, float), targets)
+    return Model(spec, cell, ro, [Vec(x) for x in spec.inputs], Vec(spec.h0),
+                 None if spec.c0 is None else Vec(spec.c0), targets)
 
 
 def solve(spec: RnnProblem) -> Solution:
@@ -196,7 +193,7 @@ def loss_section(sol: Solution, m: Model, fw) -> None:
     sol.set("step_losses", per)
 
 
-def _loss_forms(loss: L.LossSpec, target: np.ndarray, o: np.ndarray, t: int,
+def _loss_forms(loss: L.LossSpec, target: Vec, o: Vec, t: int,
                 out: str) -> tuple[E.Expr, E.Expr]:
     n = len(o)
     if loss.name in L.ELEMENTWISE:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import bptt as B
 from dlsolve.kernels.recurrent import GATES, PARTS, Forward, StepState
-from dlsolve.solvers.rnn_forms import add, at, nj, num, param, shown, units
+from dlsolve.kernels.vec import Vec
+from dlsolve.solvers.rnn_forms import add, at, nj, num, param, scalar, shown, units
 from dlsolve.solvers.rnn_forward import Model
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
@@ -53,7 +52,7 @@ def bptt_steps(sol: Solution, m: Model, fw: Forward, bp: B.BPTT) -> None:
     param_sums(sol, m, fw, bp)
 
 
-def _loss_grad(m: Model, t: int, o: np.ndarray, target: np.ndarray, out: str):
+def _loss_grad(m: Model, t: int, o: Vec, target: Vec, out: str):
     rule = LOSS_GRAD.get(m.spec.loss.name)
     if rule is None:
         return None, None
@@ -71,7 +70,7 @@ def _loss_grad(m: Model, t: int, o: np.ndarray, target: np.ndarray, out: str):
 
 def _into_h(sol: Solution, m: Model, bp: B.BPTT, t: int, level: str) -> None:
     s, g = m_step(m, bp, t)
-    paths: list[tuple[E.Expr, np.ndarray]] = []
+    paths: list[tuple[E.Expr, Vec]] = []
     if g.dy is not None:
         out = "y" if m.ro is not None else "h"
         o = s.y if m.ro is not None else s.h
@@ -144,7 +143,7 @@ def from_next_formula(m: Model, t: int) -> E.Expr:
 
 
 def _ew(sol: Solution, title: str, lhs: E.Expr, formula: E.Expr, H: int,
-        unit: Callable[[int], E.Expr], value: np.ndarray, level: str, key: str | None = None,
+        unit: Callable[[int], E.Expr], value: Vec, level: str, key: str | None = None,
         ) -> None:
     sol.add(Step(title, lhs, formula, units(H, unit), value=shown(value), key=key,
                  detail=level))
@@ -277,11 +276,10 @@ def _term_formula(m: Model, k: str, part: str) -> E.Expr:
 
 
 def _param_step(sol: Solution, m: Model, k: str, part: str, found: list, pairs: list,
-                grad: np.ndarray) -> None:
-    scalar = all(np.size(term) == 1 for _, term in found)
-    if scalar and pairs:
-        subst = add([E.Mul((Num(float(np.ravel(a)[0])), Num(float(np.ravel(b)[0]))))
-                     if b is not None else Num(float(np.ravel(a)[0])) for a, b in pairs])
+                grad: Vec) -> None:
+    if all(scalar(term) is not None for _, term in found) and pairs:
+        subst = add([E.Mul((Num(scalar(a)), Num(scalar(b)))) if b is not None else
+                     Num(scalar(a)) for a, b in pairs])
     else:
         subst = add([num(term) for _, term in found])
     upper = Sym("T") if k != "output" else None

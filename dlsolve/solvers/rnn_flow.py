@@ -7,13 +7,14 @@ BPTT's gradients with central finite differences of the loss (detail full).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Any
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import gradflow as G
 from dlsolve.kernels.recurrent import Forward
-from dlsolve.solvers.rnn_forms import at, param
+from dlsolve.kernels.vec import Mat
+from dlsolve.solvers.rnn_forms import at, param, shown
 from dlsolve.solvers.rnn_forward import Model
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
@@ -49,8 +50,8 @@ def flow_steps(sol: Solution, m: Model, fw: Forward) -> None:
         sol.add(Note(text, kind, "brief" if kind == "conclusion" else "exam"))
 
 
-def _value(j: np.ndarray):
-    return float(j[0, 0]) if j.size == 1 else j.tolist()
+def _value(j: Mat) -> Any:
+    return shown(j)
 
 
 def _jacobian_forms(m: Model, st, s: int) -> tuple[E.Expr | None, E.Expr | None]:
@@ -63,7 +64,7 @@ def _jacobian_forms(m: Model, st, s: int) -> tuple[E.Expr | None, E.Expr | None]
         formula = E.Mul((E.Call("diag", (E.Call("relu'", (at("a", s),)),)), U))
     if m.H != 1:
         return formula, None
-    u = float(m.cell.gates["rnn"].U[0, 0])
+    u = float(m.cell.gates["rnn"].U[0][0])
     slope = (E.Bracket("paren", Num(1) - Num(float(st.h[0])) ** Num(2))
              if m.cell.activation == "tanh" else Num(float(st.pre["rnn"][0] > 0)))
     return formula, E.Mul((slope, Num(u)))

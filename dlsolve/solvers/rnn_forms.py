@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
+from dlsolve.kernels.vec import Mat, Vec
 
 MAX_UNITS = 4    # units written out in a per-unit vector
 MAX_TERMS = 8    # terms of one weighted sum
@@ -29,20 +28,25 @@ def at(name: str, t: int | str) -> Sym:
     return Sym(f"{name}_{t}")
 
 
-def shown(v: np.ndarray) -> Any:
+def scalar(v: Vec | Mat) -> float | None:
+    """The one number of a 1-vector or 1×1 matrix (None for larger ones)."""
+    if isinstance(v, Mat):
+        return float(v[0][0]) if len(v) == 1 and len(v[0]) == 1 else None
+    return float(v[0]) if len(v) == 1 else None
+
+
+def shown(v: Vec | Mat) -> Any:
     """A vector as a value: a number for one unit, else a list (a matrix stays a matrix)."""
-    v = np.asarray(v)
-    if v.size == 1:
-        return float(v.reshape(-1)[0])
-    return v.tolist()
+    one = scalar(v)
+    return one if one is not None else v.tolist()
 
 
-def num(v: np.ndarray) -> E.Expr:
+def num(v: Vec | Mat) -> E.Expr:
     """A vector (or matrix) written with its numbers."""
-    v = np.asarray(v)
-    if v.size == 1:
-        return Num(float(v.reshape(-1)[0]))
-    if v.ndim == 2:
+    one = scalar(v)
+    if one is not None:
+        return Num(one)
+    if isinstance(v, Mat):
         return E.Matrix(tuple(tuple(Num(float(c)) for c in row) for row in v))
     return E.Seq(tuple(E.elide([Num(float(x)) for x in v], MAX_UNITS, "units")), "[]")
 
@@ -58,12 +62,12 @@ def units(H: int, fn: Callable[[int], E.Expr]) -> E.Expr:
     return E.Seq(tuple(items), "[]")
 
 
-def nj(v: np.ndarray, j: int) -> Num:
+def nj(v: Vec, j: int) -> Num:
     """Unit j of a vector, as a number."""
     return Num(float(v[j]))
 
 
-def dot_terms(row: np.ndarray, v: np.ndarray) -> list[E.Expr]:
+def dot_terms(row: Vec, v: Vec) -> list[E.Expr]:
     """w1·v1 + w2·v2 + ... as terms (numbers)."""
     return [E.Mul((Num(float(w)), Num(float(x)))) for w, x in zip(row, v)]
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from dlsolve import expr as E
 from dlsolve.expr import Num
 from dlsolve.kernels.recurrent import Cell, Forward, Readout, StepState
+from dlsolve.kernels.vec import Vec
 from dlsolve.solvers.rnn_forms import act_name, add, at, dot_terms, fn, nj, num, param, shown, units
 from dlsolve.spec.rnn import GATE_NAMES, RnnProblem
 from dlsolve.steps import Heading, Solution, Step, TableStep
@@ -29,10 +28,10 @@ class Model:
     spec: RnnProblem
     cell: Cell
     ro: Readout | None
-    xs: list[np.ndarray]
-    h0: np.ndarray
-    c0: np.ndarray | None
-    targets: list[np.ndarray | None] | None
+    xs: list[Vec]
+    h0: Vec
+    c0: Vec | None
+    targets: list[Vec | None] | None
     fw: Forward | None = None      # the forward pass, once run
     bp: Any = None                 # the backward walk (kernels.bptt.BPTT), once run
 
@@ -93,7 +92,7 @@ def affine_sym(m: Model, k: str, t: int) -> E.Expr:
     return E.Add(tuple(terms))
 
 
-def affine_num(m: Model, k: str, x: np.ndarray, h: np.ndarray, j: int) -> E.Expr:
+def affine_num(m: Model, k: str, x: Vec, h: Vec, j: int) -> E.Expr:
     g, given = m.cell.gates[k], m.spec.gates[k].given
     terms = dot_terms(g.W[j], x)
     if "b" in given:
