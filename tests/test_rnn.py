@@ -277,3 +277,43 @@ def test_spectral_norm_matches_numpy():
     for n in (1, 2, 3, 8, 16):
         a = rng.uniform(-1, 1, (n, n))
         assert norm2(Mat(a.tolist())) == pytest.approx(np.linalg.norm(a, 2), rel=1e-9)
+
+
+def test_generated_variants_are_nice_and_solve():
+    from dlsolve.generate import variants
+
+    seen = set()
+    for _, spec in variants("rnn", 9, 30):
+        assert 2 <= len(spec["inputs"]) <= 4
+        for gate in spec["weights"].values():
+            assert all(abs(w) in (0.5, 1.0) for row in gate["W"] + gate["U"] for w in row)
+        res = dlsolve.solve(dict(spec)).results
+        assert len(res["h"]) == len(spec["inputs"])
+        seen.add((spec["cell"], "loss" in res))
+    assert {c for c, _ in seen} == {"rnn", "lstm", "gru"} and {b for _, b in seen} == {True, False}
+
+
+def test_check_grades_rnn_answers(tmp_path):
+    right = tmp_path / "right.yaml"
+    right.write_text("h: [[1], [2]]\nloss: 2.5\ngrad_rnn_W: [[5]]\n")
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text("h: [[1], [2]]\nloss: 2.5\ngrad_rnn_W: [[4]]\n")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(json.dumps(RNN))
+    assert run(["check", spec, right]).exit_code == 0
+    res = run(["check", spec, wrong])
+    assert res.exit_code == 1 and "grad_rnn_W" in res.stdout
+
+
+def test_word2vec_skipgram_as_a_network():
+    res = dlsolve.solve(PROBLEMS / "word2vec-skipgram.yaml").results
+    assert [res["e1"], res["e2"]] == [0.5, 1.0]          # the row of W_in for "cat"
+    p = res["outputs"]
+    assert sum(p) == pytest.approx(1) and max(p) == res["p_sat"]
+    z = [0.5 * a + 1.0 * b for a, b in ((0.1, -0.2), (0.4, 0.3), (0.5, 0.8), (-0.6, 0.2))]
+    assert res["loss"] == pytest.approx(-(z[2] - math.log(sum(math.exp(v) for v in z))))
+
+
+def test_path_two_written_as_products_for_one_unit():
+    text = dlsolve.solve(PROBLEMS / "rnn-bptt-three-steps.yaml").render("text")
+    assert "Path 2 into h_2: from h_3\n  U^T·δ_3 = 0.5·" in text

@@ -87,9 +87,7 @@ def _into_h(sol: Solution, m: Model, bp: B.BPTT, t: int, level: str) -> None:
             paths.append((dL(at("h", t), f"L_{t}"), g.from_output))
     if t < m.T:
         p2 = from_next_formula(m, t + 1)
-        nxt = bp.steps[t]
-        sol.add(Step(f"Path 2 into h_{t}: from h_{t + 1}", p2,
-                     None, add([num(v) for v in nxt.to_prev.values()]),
+        sol.add(Step(f"Path 2 into h_{t}: from h_{t + 1}", p2, None, to_prev_numbers(m, t + 1),
                      value=shown(g.from_next), detail=level))
         paths.append((p2, g.from_next))
     formula = add([p for p, _ in paths]) if paths else Num(0)
@@ -139,6 +137,27 @@ def from_next_formula(m: Model, t: int) -> E.Expr:
                                 at("r", t))))
         else:
             terms.append(E.Mul((T_(param(k, "U")), delta(k, t))))
+    return add(terms)
+
+
+def to_prev_numbers(m: Model, t: int) -> E.Expr:
+    """What step t sends back to h_{t-1}, with numbers: products for one unit, else vectors."""
+    s, g = m.fw.steps[t - 1], m.bp.steps[t - 1]
+    if m.H > 1:
+        return add([num(v) for v in g.to_prev.values()])
+    terms: list[E.Expr] = []
+    for k in g.to_prev:
+        if k == "direct":
+            terms.append(E.Mul((nj(s.gate["z"], 0), nj(g.dh, 0))))
+            continue
+        U = Num(m.cell.gates[k].U[0][0])
+        if m.cell.kind == "gru" and k == "n":
+            inner = E.Mul((nj(g.delta["n"], 0), nj(s.gate["r"], 0)))
+            terms.append(E.Mul((U, E.Bracket("paren", inner))) if m.cell.reset_after else
+                         E.Mul((E.Bracket("paren", E.Mul((U, nj(g.delta["n"], 0)))),
+                                nj(s.gate["r"], 0))))
+        else:
+            terms.append(E.Mul((U, nj(g.delta[k], 0))))
     return add(terms)
 
 
@@ -241,8 +260,7 @@ def _into_h0(sol: Solution, m: Model, fw: Forward, bp: B.BPTT) -> None:
     first = bp.steps[0]
     sol.add(Heading("Into the initial state"),
             Step("Gradient into h_0", dL(at("h", 0)), from_next_formula(m, 1),
-                 add([num(v) for v in first.to_prev.values()]), value=shown(bp.dh0),
-                 key="grad_h0"))
+                 to_prev_numbers(m, 1), value=shown(bp.dh0), key="grad_h0"))
     if m.cell.kind == "lstm":
         sol.add(Step("Gradient into c_0", dL(at("c", 0)), E.Mul((dL(at("c", 1)), at("f", 1))),
                      units(m.H, lambda j: E.Mul((nj(first.dc, j), nj(fw.steps[0].gate["f"], j)))),
