@@ -104,3 +104,32 @@ def test_plain_cell_contract_shapes(tmp_path):
     text = ("kind: rnn\ncell: rnn\ninputs: [[1], [2]]\n"
             "weights:\n  rnn: {W: [[1, 2]], U: [[0.5]], b: [0]}\n")
     fails(tmp_path, text, "weights.rnn.W: expected a 1×1 matrix for gate rnn (cell)")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import dlsolve  # noqa: E402
+from dlsolve.errors import SpecError  # noqa: E402
+
+LEAF = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-2, 2),
+                 st.sampled_from(["x", "tanh", "relu", "lstm", ""]))
+VALUE = st.recursive(LEAF, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                    st.dictionaries(st.sampled_from(
+                                                        ["W", "U", "b", "bu", "i", "rnn"]),
+                                                        inner, max_size=3)), max_leaves=8)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(field=st.sampled_from(["inputs", "h0", "c0", "weights", "output", "targets", "target",
+                              "cell", "activation", "loss", "reset_after"]), value=VALUE,
+       cell=st.sampled_from(["rnn", "lstm", "gru"]))
+def test_fuzzed_fields_solve_or_refuse_cleanly(field, value, cell):
+    spec = {"kind": "rnn", "cell": cell, "inputs": [[1.0], [0.5]],
+            "weights": {g: {"W": [[0.5]], "U": [[0.5]]} for g in
+                        {"rnn": ["rnn"], "lstm": "ifgo", "gru": "rzn"}[cell]}}
+    spec[field] = value
+    try:
+        dlsolve.solve(spec)
+    except SpecError:
+        pass

@@ -9,11 +9,9 @@ from dlsolve.clitools import CONTEXT, flags_doc, out_settings, output_options, s
 
 @click.command(context_settings=CONTEXT)
 @click.argument("spec", type=click.Path(dir_okay=False))
-@click.option("--cell", type=click.Choice(["rnn", "lstm", "gru"]),
-              help="Override the spec's cell (its gates must match).")
 @click.option("--show-all", is_flag=True, help="Work every step in full, however long.")
 @output_options
-def rnn(spec: str, cell: str | None, show_all: bool, fmt: str | None, output: str | None,
+def rnn(spec: str, show_all: bool, fmt: str | None, output: str | None,
         digits: int, width: int | None) -> None:
     """A recurrent network step by step: RNN, LSTM or GRU gates, states, backprop through time.
 
@@ -22,8 +20,7 @@ def rnn(spec: str, cell: str | None, show_all: bool, fmt: str | None, output: st
       dlsolve rnn problems/lstm-one-step.yaml --format latex -o lstm.tex
       dlsolve rnn problems/rnn-bptt-three-steps.yaml --format json
     """
-    doc = flags_doc("rnn", spec, {"cell": cell, "show_all": show_all or None},
-                    {"cell": "--cell", "show_all": "--show-all"})
+    doc = flags_doc("rnn", spec, {"show_all": show_all or None}, {"show_all": "--show-all"})
     solve_and_emit("rnn", doc, out_settings(fmt, output, digits, width))
 
 

@@ -8,6 +8,8 @@ or grows back through time (rnn_flow); finite-difference self-checks at detail f
 
 from __future__ import annotations
 
+import math
+
 from dlsolve import expr as E
 from dlsolve.expr import Sym
 from dlsolve.kernels import bptt as B
@@ -157,6 +159,10 @@ def conventions(m: Model) -> list[str]:
 
 def record_forward(sol: Solution, m: Model, fw) -> None:
     steps = fw.steps
+    bad = [t for t, s in enumerate(steps, 1) if not all(math.isfinite(v) for v in s.h)]
+    if bad:
+        sol.note(f"From step {bad[0]} on the hidden state overflows double precision (beyond "
+                 f"±1.8e308): those values, and the gradients through them, are inf or nan.")
     sol.set("h", [s.h.tolist() for s in steps])
     if m.cell.kind == "lstm":
         sol.set("c", [s.c.tolist() for s in steps])

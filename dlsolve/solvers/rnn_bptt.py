@@ -296,8 +296,7 @@ def _term_formula(m: Model, k: str, part: str) -> E.Expr:
 def _param_step(sol: Solution, m: Model, k: str, part: str, found: list, pairs: list,
                 grad: Vec) -> None:
     if all(scalar(term) is not None for _, term in found) and pairs:
-        subst = add([E.Mul((Num(scalar(a)), Num(scalar(b)))) if b is not None else
-                     Num(scalar(a)) for a, b in pairs])
+        subst = add([E.Mul((a, b)) if b is not None else a for a, b in pairs])
     else:
         subst = add([num(term) for _, term in found])
     upper = Sym("T") if k != "output" else None
@@ -307,17 +306,36 @@ def _param_step(sol: Solution, m: Model, k: str, part: str, found: list, pairs: 
                  key=f"grad_{k}_{part}", detail="brief"))
 
 
+def _scalar_forms(m: Model, s: StepState, g: B.StepGrad, k: str,
+                  part: str) -> tuple[E.Expr, E.Expr | None]:
+    """Step t's term of a one-unit parameter as numbers: δ·x, δ·h, (δ·r)·h, δ·(r·h), δ."""
+    left, right = B.factors(m.cell, s, g, k, part)
+    if scalar(left) is None or (right is not None and scalar(right) is None):
+        return Num(0), None    # not used: larger terms are written as vectors
+    gru_n = m.cell.kind == "gru" and k == "n" and part in ("U", "bu")
+    a: E.Expr = Num(scalar(left))
+    if gru_n and m.cell.reset_after:
+        a = E.Mul((nj(g.delta["n"], 0), nj(s.gate["r"], 0)))
+    if right is None:
+        return a, None
+    a = E.Bracket("paren", a) if isinstance(a, E.Mul) else a
+    b: E.Expr = Num(scalar(right))
+    if gru_n and not m.cell.reset_after:
+        b = E.Bracket("paren", E.Mul((nj(s.gate["r"], 0), nj(s.h_prev, 0))))
+    return a, b
+
+
 def param_sums(sol: Solution, m: Model, fw: Forward, bp: B.BPTT) -> None:
     sol.add(Heading("Parameter gradients: sums over the steps", "brief"))
     for k in GATES[m.cell.kind]:
         for part in PARTS:
             found = B.terms(m.cell, fw, bp.steps, k, part)
-            pairs = [B.factors(m.cell, s, g, k, part) for s, g in zip(fw.steps, bp.steps)]
+            pairs = [_scalar_forms(m, s, g, k, part) for s, g in zip(fw.steps, bp.steps)]
             _param_step(sol, m, k, part, found, pairs, bp.grads[f"{k}_{part}"])
     if m.ro is not None:
         for part in ("W", "b"):
             found = B.output_terms(fw, bp.steps, part)
-            pairs = [(g.dzy, s.h if part == "W" else None) for s, g in zip(fw.steps, bp.steps)
-                     if g.dzy is not None]
+            pairs = [(nj(g.dzy, 0), nj(s.h, 0) if part == "W" else None)
+                     for s, g in zip(fw.steps, bp.steps) if g.dzy is not None]
             _param_step(sol, m, "output", part, found, pairs, bp.grads[f"output_{part}"])
         sol.add(Note("The output layer's sums run over the steps with a target."))
