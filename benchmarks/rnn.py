@@ -5,7 +5,9 @@
 A 3-step LSTM with hidden size 4 (input 3, one output, a target per step), forward and BPTT,
 <= 400 ms; a 50-step RNN with hidden size 16 (input 4, one output, a target at the last step),
 the summary view (the default detail: step 1 worked, the rest tabulated), <= 1 s. Measures
-and reports; asserts nothing.
+and reports; asserts nothing. `python -c pass` and `dlsolve forward` on seed 000 (229 ms on a
+quiet machine, README) are timed alongside: on a shared machine, the ratio to them is the
+figure that carries over.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from startup import DL, median_ms  # noqa: E402
+from startup import DL, PROBLEMS, median_ms  # noqa: E402
 
 
 def _m(rng: random.Random, rows: int, cols: int, scale: float) -> list[list[float]]:
@@ -47,6 +49,11 @@ def main() -> None:
     cases = {"3-step LSTM, H = 4, forward + BPTT": (spec("lstm", 3, 3, 4, True), 400),
              "50-step RNN, H = 16, summary view + BPTT": (spec("rnn", 50, 4, 16, False), 1000)}
     print(f"{'command':48} {'format':>8} {'median ms':>10} {'budget':>7}")
+    refs = {"python -c pass": [sys.executable, "-c", "pass"],
+            "dlsolve forward seed000 (reference)": DL + ["forward", str(
+                PROBLEMS / "seed000-q4a-relu-network.yaml"), "--format", "json"]}
+    for name, cmd in refs.items():
+        print(f"{name:48} {'json':>8} {median_ms(cmd, args.runs):10.0f}")
     for name, (doc, budget) in cases.items():
         path = tmp / (name.split(",")[0].replace(" ", "-") + ".yaml")
         path.write_text(json.dumps(doc))    # JSON is YAML

@@ -16,6 +16,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+BIG = 144   # beyond 12×12, matrix products and norms go to NumPy (worth its import then)
+
 
 def _other(x: Any, n: int) -> Iterable[float]:
     return x if isinstance(x, list) else [x] * n
@@ -74,6 +76,10 @@ class Mat(list):
 
     def __matmul__(self, o: Any) -> Any:
         if isinstance(o, Mat):
+            if self.size > BIG and o.size > BIG:
+                import numpy as np
+
+                return Mat((np.array(self.tolist()) @ np.array(o.tolist())).tolist())
             cols = o.T
             return Mat([[sum([a * b for a, b in zip(r, c)]) for c in cols] for r in self])
         return Vec([sum([a * b for a, b in zip(r, o)]) for r in self])
@@ -176,7 +182,7 @@ def norm2(m: Mat, squarings: int = 2, limit: int = 5000) -> float:
     """
     if m.size == 1:
         return abs(m[0][0])
-    if m.size > 144:
+    if m.size > BIG:
         import numpy as np
 
         return float(np.linalg.norm(np.array(m.tolist()), 2))
@@ -188,7 +194,14 @@ def norm2(m: Mat, squarings: int = 2, limit: int = 5000) -> float:
         if top == 0.0:
             return 0.0
         a = a * (1.0 / top)
-    v = Vec([1.0 + 0.1 * k for k in range(len(g))])
+    v = _top_vector(a, limit)
+    lam = (v @ (g @ v)) / (v @ v)
+    return math.sqrt(max(lam, 0.0))
+
+
+def _top_vector(a: Mat, limit: int) -> Vec:
+    """Power iteration: the (unit) eigenvector of the largest eigenvalue of a PSD matrix."""
+    v = Vec([1.0 + 0.1 * k for k in range(len(a))])
     for _ in range(limit):
         w = a @ v
         size = math.sqrt(w @ w)
@@ -199,5 +212,4 @@ def norm2(m: Mat, squarings: int = 2, limit: int = 5000) -> float:
         v = w
         if done:
             break
-    lam = (v @ (g @ v)) / (v @ v)
-    return math.sqrt(max(lam, 0.0))
+    return v

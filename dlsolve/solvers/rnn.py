@@ -89,6 +89,13 @@ def givens(sol: Solution, m: Model) -> None:
 def equations(sol: Solution, m: Model) -> None:
     """The cell's equations in symbols, with the conventions they follow."""
     sol.add(Heading("Equations", "brief"))
+    for lhs, rhs in _equation_rows(m):
+        sol.add(Step("", lhs, rhs, detail="brief"))
+    for text in conventions(m):
+        sol.add(Note(text))
+
+
+def _equation_rows(m: Model) -> list[tuple[E.Expr, E.Expr]]:
     cell, t = m.cell, "t"
     rows: list[tuple[E.Expr, E.Expr]] = []
 
@@ -115,10 +122,7 @@ def equations(sol: Solution, m: Model) -> None:
         act = m.ro.activation
         rows.append((at("y", t), inner if act == "linear" else E.Call(
             "softmax" if act == "softmax" else m.spec.output.act.fn.fname, (inner,))))
-    for lhs, rhs in rows:
-        sol.add(Step("", lhs, rhs, detail="brief"))
-    for text in conventions(m):
-        sol.add(Note(text))
+    return rows
 
 
 def _gru_n(reset_after: bool) -> E.Expr:

@@ -117,7 +117,8 @@ def self_check(sol: Solution, m: Model, bp) -> None:
     sol.add(Heading("Self-check: finite differences", "full"),
             TableStep("BPTT against (L(θ + εv) - L(θ - εv))/2ε, ε = 1e-6, v = ±1 pattern",
                       ("parameter", "Σ grad·v (BPTT)", "finite difference", "difference"),
-                      tuple((Sym(f"grad_{k}"), a, b, abs(a - b)) for k, a, b in rows),
+                      tuple((Sym(f"grad_{k}") if k != "all" else "every parameter at once",
+                             a, b, abs(a - b)) for k, a, b in rows),
                       detail="full"),
             Note(f"Largest relative difference {worst:.2g}: " +
                  ("BPTT agrees with the finite differences." if worst < 1e-5 else

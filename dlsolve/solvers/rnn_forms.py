@@ -83,3 +83,15 @@ def fn(name: str, arg: E.Expr) -> E.Expr:
 
 def act_name(kind: str) -> str:
     return {"sigmoid": "sigma", "tanh": "tanh", "relu": "relu"}[kind]
+
+
+def dL(x: E.Expr, of: str = "L") -> E.Deriv:
+    return E.Deriv(Sym(of), x)
+
+
+def delta(k: str, t: int | str) -> Sym:
+    return Sym(f"delta_{t}" if k == "rnn" else f"delta_{k},{t}")
+
+
+def T_(x: E.Expr) -> E.Expr:
+    return E.Pow(x, Sym("T"))

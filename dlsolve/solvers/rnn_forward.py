@@ -116,35 +116,17 @@ def _gate(sol: Solution, m: Model, s: StepState, k: str, t: int, level: str) -> 
 def _gru_step(sol: Solution, m: Model, s: StepState, t: int, level: str) -> None:
     for k in ("r", "z"):
         _gate(sol, m, s, k, t, level)
-    n, r, hp = m.cell.gates["n"], s.gate["r"], s.h_prev
-    given = m.spec.gates["n"].given
-    xs = [E.Mul((param("n", "W"), at("x", t)))] + ([param("n", "b")] if "b" in given else [])
-    if m.cell.reset_after:
-        inner = E.Mul((param("n", "U"), at("h", t - 1)))
-        inner = E.Add((inner, param("n", "bu"))) if "bu" in given else inner
-        formula = E.Add(tuple(xs) + (E.Mul((at("r", t), E.Bracket("paren", inner))),))
-
-        def unit(j: int) -> E.Expr:
-            hn = dot_terms(n.U[j], hp) + ([nj(n.bu, j)] if "bu" in given else [])
-            return add(dot_terms(n.W[j], s.x) + ([nj(n.b, j)] if "b" in given else [])
-                       + [E.Mul((nj(r, j), E.Bracket("paren", add(hn))))])
-    else:
+    if not m.cell.reset_after:
         sol.add(Step("Reset applied to the previous state (reset_after: false)",
                      E.Mul((at("r", t), at("h", t - 1))),
-                     substituted=units(m.H, lambda j: E.Mul((nj(r, j), nj(hp, j)))),
+                     substituted=units(m.H, lambda j: E.Mul((nj(s.gate["r"], j),
+                                                             nj(s.h_prev, j)))),
                      value=shown(s.inner), detail=level))
-        formula = E.Add(tuple(xs) + (E.Mul((param("n", "U"), E.Bracket(
-            "paren", E.Mul((at("r", t), at("h", t - 1)))))),) +
-            ((param("n", "bu"),) if "bu" in given else ()))
-
-        def unit(j: int) -> E.Expr:
-            return add(dot_terms(n.W[j], s.x) + ([nj(n.b, j)] if "b" in given else [])
-                       + dot_terms(n.U[j], s.inner)
-                       + ([nj(n.bu, j)] if "bu" in given else []))
+    formula, unit = _gru_n_forms(m, s, t)
     sol.add(Step(f"New gate n_{t}", at("n", t), fn("tanh", formula), fn("tanh", units(m.H, unit)),
                  value=shown(s.gate["n"]), key="n", more=(fn("tanh", num(s.pre["n"])),),
                  detail=level))
-    z, nv = s.gate["z"], s.gate["n"]
+    z, nv, hp = s.gate["z"], s.gate["n"], s.h_prev
     sol.add(Step(f"Hidden state h_{t}", at("h", t),
                  E.Add((E.Mul((E.Bracket("paren", Num(1) - at("z", t)), at("n", t))),
                         E.Mul((at("z", t), at("h", t - 1))))),
@@ -152,6 +134,28 @@ def _gru_step(sol: Solution, m: Model, s: StepState, t: int, level: str) -> None
                                                      nj(nv, j))),
                                              E.Mul((nj(z, j), nj(hp, j)))))),
                  value=shown(s.h), key="h", detail=level))
+
+
+def _gru_n_forms(m: Model, s: StepState, t: int) -> tuple[E.Expr, Any]:
+    """The new gate's pre-activation in symbols, and unit j's with numbers."""
+    n, r, given = m.cell.gates["n"], s.gate["r"], m.spec.gates["n"].given
+    xs = [E.Mul((param("n", "W"), at("x", t)))] + ([param("n", "b")] if "b" in given else [])
+    bu = [param("n", "bu")] if "bu" in given else []
+
+    def head(j: int) -> list[E.Expr]:
+        return dot_terms(n.W[j], s.x) + ([nj(n.b, j)] if "b" in given else [])
+
+    def bu_num(j: int) -> list[E.Expr]:
+        return [nj(n.bu, j)] if "bu" in given else []
+
+    if m.cell.reset_after:
+        inner = E.Add(tuple([E.Mul((param("n", "U"), at("h", t - 1)))] + bu))
+        formula = E.Add(tuple(xs) + (E.Mul((at("r", t), E.Bracket("paren", inner))),))
+        return formula, lambda j: add(head(j) + [E.Mul((nj(r, j), E.Bracket(
+            "paren", add(dot_terms(n.U[j], s.h_prev) + bu_num(j)))))])
+    formula = E.Add(tuple(xs) + (E.Mul((param("n", "U"), E.Bracket(
+        "paren", E.Mul((at("r", t), at("h", t - 1)))))),) + tuple(bu))
+    return formula, lambda j: add(head(j) + dot_terms(n.U[j], s.inner) + bu_num(j))
 
 
 def _lstm_state(sol: Solution, m: Model, s: StepState, t: int, level: str) -> None:
