@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dlsolve
+from dlsolve import api
 from dlsolve.kernels import bptt as B
 from dlsolve.kernels import gradflow as G
 from dlsolve.kernels import losses as L
@@ -102,7 +103,7 @@ def bump(g, idx, eps):
 
 
 def fd_checks(spec, eps=1e-6):
-    m = model(dlsolve.api.parse(dlsolve.api._mapping_document(spec, "<t>"), "rnn"))
+    m = model(api.parse(api._mapping_document(spec, "<t>"), "rnn"))
     fw = forward(m.cell, m.xs, m.h0, m.c0, m.ro)
     bp = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
 
@@ -157,7 +158,7 @@ def test_bptt_matches_finite_differences(cell, seed, T, D, H, Y, loss):
 def test_step_jacobian_matches_finite_differences(cell, reset_after):
     spec = spec_from(cell, 7, 2, 2, 3, 0)
     spec["reset_after"] = reset_after if cell == "gru" else None
-    m = model(dlsolve.api.parse(dlsolve.api._mapping_document(
+    m = model(api.parse(api._mapping_document(
         {k: v for k, v in spec.items() if v is not None}, "<t>"), "rnn"))
     fw = forward(m.cell, m.xs, m.h0, m.c0)
     s = fw.steps[1]
@@ -317,3 +318,25 @@ def test_word2vec_skipgram_as_a_network():
 def test_path_two_written_as_products_for_one_unit():
     text = dlsolve.solve(PROBLEMS / "rnn-bptt-three-steps.yaml").render("text")
     assert "Path 2 into h_2: from h_3\n  U^T·δ_3 = 0.5·" in text
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_sparse_cce_and_bce_outputs_match_finite_differences(cell):
+    spec = spec_from(cell, 11, 3, 2, 2, 3)
+    spec["output"]["activation"] = "softmax"
+    spec["targets"], spec["loss"] = [1, None, 2], "sparse_cce"
+    fd_checks(spec)
+    spec["output"]["activation"] = "sigmoid"
+    spec["targets"], spec["loss"] = [[1, 0, 1], [0, 0, 1], None], "bce"
+    fd_checks(spec)
+
+
+def test_softmax_output_gradient_is_y_minus_t_with_cce():
+    spec = spec_from("rnn", 12, 1, 1, 2, 3)
+    spec["output"]["activation"] = "softmax"
+    spec["targets"], spec["loss"] = [[0, 1, 0]], "cce"
+    m = model(api.parse(api._mapping_document(spec, "<t>"), "rnn"))
+    fw = forward(m.cell, m.xs, m.h0, m.c0, m.ro)
+    bp = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
+    y = fw.steps[0].y
+    assert bp.steps[0].dzy == pytest.approx([y[0], y[1] - 1, y[2]])

@@ -87,8 +87,8 @@ def _conclusions(m: Model, hn: list[float], cn: list[float] | None) -> list[tupl
         u = G.norm(m.cell.gates["rnn"].U)
         slope = "tanh'(a) = 1 - h² ≤ 1" if m.cell.activation == "tanh" else "relu' ≤ 1"
         out.append((f"{slope}, so the norm of J_s is at most the norm of U, {u:.4g}: " + (
-            f"each step back shrinks the gradient at least {u:.4g}-fold, so it vanishes "
-            f"geometrically (at most {u:.4g}^k after k steps)" if u < 1 else
+            f"each step back multiplies the gradient's size by at most {u:.4g} < 1, so it "
+            f"vanishes geometrically (at most {u:.4g}^k of it is left after k steps)" if u < 1 else
             "a gradient can grow step after step (explode) where the slopes stay near 1"
             if u > 1 else "the bound neither shrinks nor grows"), "info"))
     tr = G.trend(list(reversed(hn)))

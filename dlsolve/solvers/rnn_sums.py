@@ -49,7 +49,8 @@ def _param_step(sol: Solution, m: Model, k: str, part: str, found: list, pairs: 
     if all(scalar(term) is not None for _, term in found) and pairs:
         subst = add([E.Mul((a, b)) if b is not None else a for a, b in pairs])
     else:
-        subst = add([num(term) for _, term in found])
+        subst = E.Add(tuple(E.elide([num(term) for _, term in found], 3, "steps")))
+        subst = subst.terms[0] if len(subst.terms) == 1 else subst
     upper = Sym("T") if k != "output" else None
     sol.add(Step(f"{part} of {'the output layer' if k == 'output' else 'gate ' + k}",
                  dL(param(k, part)), E.Sum("t", _term_formula(m, k, part), Num(1) if upper
