@@ -133,3 +133,8 @@ def test_fuzzed_fields_solve_or_refuse_cleanly(field, value, cell):
         dlsolve.solve(spec)
     except SpecError:
         pass
+
+
+def test_flat_inputs_hint(tmp_path):
+    text = "kind: rnn\ninputs: [1, 2]\nweights: {W: [[1, 2]], U: 0.5}\n"
+    fails(tmp_path, text, "weights.W: expected a 1×1 matrix", "write [[...]] for one step")

@@ -185,7 +185,8 @@ def _gates(r: Reader, cell: str, xs: Any) -> dict[str, GateSpec] | None:
     if xs is BAD or len(fields) < len(names) or None in fields.values():
         return None
     H = _hidden(fields)
-    out = {g: _check_gate(readers[g], g, *fields[g], H, len(xs[0])) for g in names}
+    flat = all(not isinstance(x, list) for x in r.raw("inputs"))
+    out = {g: _check_gate(readers[g], g, *fields[g], H, len(xs[0]), flat) for g in names}
     return out if None not in out.values() else None
 
 
@@ -230,12 +231,14 @@ def _shape(m: list[list[float]]) -> str:
 
 
 def _check_gate(gr: Reader, g: str, W: Any, U: Any, b: Any, bu: Any, H: int,
-                D: int) -> GateSpec | None:
+                D: int, flat: bool = False) -> GateSpec | None:
     what = f"gate {g} ({GATE_NAMES[g]})"
     n = len(gr.issues)
     if (len(W), len(W[0])) != (H, D):
+        hint = (" (inputs: a flat list is one number per step; write [[...]] for one step of "
+                "several numbers)" if flat and D == 1 else "")
         gr.expected("W", f"a {H}×{D} matrix for {what}: W is H×D (hidden size {H}, input size "
-                         f"{D})", Said(_shape(W)))
+                         f"{D}){hint}", Said(_shape(W)))
     if (len(U), len(U[0])) != (H, H):
         gr.expected("U", f"a {H}×{H} matrix for {what}: U is H×H (hidden size {H})",
                     Said(_shape(U)))
