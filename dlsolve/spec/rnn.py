@@ -185,6 +185,9 @@ def _gates(r: Reader, cell: str, xs: Any) -> dict[str, GateSpec] | None:
     if xs is BAD or len(fields) < len(names) or None in fields.values():
         return None
     H = _hidden(fields)
+    if H > MAX_SIZE:
+        r.fail("weights", f"expected a hidden size up to {MAX_SIZE}, got {H} (the rows of U)")
+        return None
     flat = all(not isinstance(x, list) for x in r.raw("inputs"))
     out = {g: _check_gate(readers[g], g, *fields[g], H, len(xs[0]), flat) for g in names}
     return out if None not in out.values() else None
