@@ -174,3 +174,15 @@ def test_against_the_torch_modules(seed, cell, T, D, H, Y):
         blocks = getattr(mod, attr).grad.split(H)
         for k, block in zip(GATES[cell], blocks):
             close(res[f"grad_{k}_{p}"], block)
+
+
+def test_relu_kink_at_zero_as_torch():
+    spec = {"kind": "rnn", "cell": "rnn", "activation": "relu", "inputs": [[0.0], [1.0]],
+            "h0": [0.0], "weights": {"rnn": {"W": [[1.0]], "U": [[1.0]], "b": [0.0],
+                                             "bu": [0.0]}},
+            "targets": [[1.0], [0.0]], "loss": "half_sse"}
+    sol = dlsolve.solve(spec)
+    out, loss, grads = torch_cells(spec)
+    for key, want in grads.items():
+        close(sol.results[key], want)
+    assert any("relu'(0) = 0" in n for n in sol.notes)

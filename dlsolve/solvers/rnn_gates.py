@@ -44,6 +44,9 @@ def _rnn_back(sol: Solution, m: Model, s: StepState, g: B.StepGrad, t: int, leve
     else:
         formula = E.Mul((dh, E.Call("relu'", (Sym(f"a_{t}"),))))
         unit = lambda j: E.Mul((nj(g.dh, j), Num(float(s.pre["rnn"][j] > 0))))  # noqa: E731
+        if any(a == 0 for a in s.pre["rnn"]):
+            sol.note("A relu pre-activation is exactly 0: relu'(0) = 0 is used, as PyTorch's "
+                     "autograd does.")
     _ew(sol, f"Through the activation at step {t}", delta("rnn", t), formula, m.H, unit,
         g.delta["rnn"], level, "delta_rnn")
 
