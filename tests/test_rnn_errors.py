@@ -138,3 +138,14 @@ def test_fuzzed_fields_solve_or_refuse_cleanly(field, value, cell):
 def test_flat_inputs_hint(tmp_path):
     text = "kind: rnn\ninputs: [1, 2]\nweights: {W: [[1, 2]], U: 0.5}\n"
     fails(tmp_path, text, "weights.W: expected a 1×1 matrix", "write [[...]] for one step")
+
+
+def test_stacked_weights_shapes(tmp_path):
+    text = ("kind: rnn\ncell: gru\ninputs: [1, 2]\nweights:\n  weight_ih: [[1], [1], [1]]\n"
+            "  weight_hh: [[1, 0], [0, 1], [1, 1]]\n")
+    fails(tmp_path, text, "weights.weight_hh: expected a 3H×H matrix: 3 gate blocks r, z, n "
+                          "stacked (PyTorch's order), got 3×2")
+    text = ("kind: rnn\ncell: gru\ninputs: [1, 2]\nweights:\n  weight_ih: [[1], [1]]\n"
+            "  weight_hh: [[1], [0], [1]]\n  bias_ih: [0, 0]\n")
+    fails(tmp_path, text, "weights.weight_ih: expected a 3×1 matrix",
+          "weights.bias_ih: expected 3 numbers")

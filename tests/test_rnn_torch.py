@@ -186,3 +186,17 @@ def test_relu_kink_at_zero_as_torch():
     for key, want in grads.items():
         close(sol.results[key], want)
     assert any("relu'(0) = 0" in n for n in sol.notes)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_pytorch_stacked_weights_read_as_the_gates(cell):
+    spec = problem(300, cell, 3, 2, 2, 1)
+    G = spec["weights"]
+    stacked = {"weight_ih": [r for k in GATES[cell] for r in G[k]["W"]],
+               "weight_hh": [r for k in GATES[cell] for r in G[k]["U"]],
+               "bias_ih": [v for k in GATES[cell] for v in G[k]["b"]],
+               "bias_hh": [v for k in GATES[cell] for v in G[k]["bu"]]}
+    per_gate = dlsolve.solve(spec).results
+    assert dlsolve.solve({**spec, "weights": stacked}).results == per_gate
+    mod, names, hs, loss = torch_module(spec)
+    close(per_gate["h"], hs)

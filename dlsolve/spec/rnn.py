@@ -5,7 +5,8 @@
 with W (H×D), U (H×H), b and bu (default zeros; a 1×1 matrix or one bias may be a number);
 an optional ``output:`` layer; ``targets:`` (one per step, ``null`` skips a step) or
 ``target:`` (the last step) with a ``loss`` give backprop through time. Every shape is checked
-against the hidden size H and the input size D, naming the gate and the matrix.
+against the hidden size H and the input size D, naming the gate and the matrix. PyTorch's
+stacked ``weight_ih``/``weight_hh``/``bias_ih``/``bias_hh`` are read too (spec.rnn_fields).
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from dlsolve.kernels.recurrent import GATES
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec.common import ActivationSpec, activation_conv, make_activation
 from dlsolve.spec.loss import LOSS_OPTIONS
-from dlsolve.spec.reader import BAD, Bad, Reader, Said, boolean, choice, matrix, number
+from dlsolve.spec.reader import BAD, Bad, Reader, Said, boolean, choice, number
+from dlsolve.spec.rnn_fields import (
+    GateSpec,
+    as_matrix,
+    as_vector,
+    fill,
+    is_stacked,
+    shape_text,
+    stacked_gates,
+)
 from dlsolve.spec.rnn_targets import read_targets
 
 FIELDS = ("cell", "inputs", "h0", "c0", "activation", "reset_after", "weights", "output",
@@ -30,15 +40,6 @@ GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o":
               "r": "reset gate", "z": "update gate", "n": "new gate", "rnn": "cell"}
 MAX_STEPS, MAX_SIZE = 1000, 256
 LINEAR = make_activation("linear", {})
-
-
-@dataclass(frozen=True)
-class GateSpec:
-    W: list[list[float]]
-    U: list[list[float]]
-    b: list[float]
-    bu: list[float]
-    given: tuple[str, ...]          # which of W, U, b, bu the spec wrote
 
 
 @dataclass(frozen=True)
@@ -152,24 +153,6 @@ def _cell_options(r: Reader, cell: Any) -> dict[str, Any]:
             "reset_after": after if after is not BAD else True}
 
 
-def _as_matrix(v: Any) -> list[list[float]]:
-    if isinstance(v, list):
-        return matrix()(v)
-    return [[number(v)]]
-
-
-def _as_vector(v: Any) -> list[float] | float:
-    if isinstance(v, list):
-        if not v:
-            raise Bad("a list of numbers", got=Said("an empty list"))
-        return [float(number(x)) for x in v]
-    return float(number(v))
-
-
-_as_matrix.expected = "a matrix (a list of rows; a number for 1×1)"  # type: ignore
-_as_vector.expected = "a list of numbers (or one number for every unit)"  # type: ignore
-
-
 def _gates(r: Reader, cell: str, xs: Any) -> dict[str, GateSpec] | None:
     names, raw = GATES[cell], r.raw("weights")
     if not isinstance(raw, dict):
@@ -177,6 +160,8 @@ def _gates(r: Reader, cell: str, xs: Any) -> dict[str, GateSpec] | None:
                    raw if r.has("weights") else Said("nothing"))
         return None
     wr = r.child("weights")
+    if is_stacked(raw):
+        return stacked_gates(wr, cell, len(xs[0])) if xs is not BAD else None
     if cell == "rnn" and "rnn" not in raw and set(raw) & {"W", "U", "b", "bu"}:
         readers = {"rnn": wr}  # the plain cell's matrices straight under weights:
     else:
@@ -216,8 +201,8 @@ def _gate_readers(r: Reader, wr: Reader, raw: dict, cell: str) -> dict[str, Read
 
 def _gate_fields(gr: Reader) -> tuple | None:
     gr.allow(("W", "U", "b", "bu"))
-    got = (gr.get("W", _as_matrix), gr.get("U", _as_matrix), gr.get("b", _as_vector, None),
-           gr.get("bu", _as_vector, None))
+    got = (gr.get("W", as_matrix), gr.get("U", as_matrix), gr.get("b", as_vector, None),
+           gr.get("bu", as_vector, None))
     return None if BAD in got else got
 
 
@@ -229,10 +214,6 @@ def _hidden(fields: dict[str, tuple]) -> int:
     return len(next(iter(fields.values()))[0])
 
 
-def _shape(m: list[list[float]]) -> str:
-    return f"{len(m)}×{len(m[0])}"
-
-
 def _check_gate(gr: Reader, g: str, W: Any, U: Any, b: Any, bu: Any, H: int,
                 D: int, flat: bool = False) -> GateSpec | None:
     what = f"gate {g} ({GATE_NAMES[g]})"
@@ -241,10 +222,10 @@ def _check_gate(gr: Reader, g: str, W: Any, U: Any, b: Any, bu: Any, H: int,
         hint = (" (inputs: a flat list is one number per step; write [[...]] for one step of "
                 "several numbers)" if flat and D == 1 else "")
         gr.expected("W", f"a {H}×{D} matrix for {what}: W is H×D (hidden size {H}, input size "
-                         f"{D}){hint}", Said(_shape(W)))
+                         f"{D}){hint}", Said(shape_text(W)))
     if (len(U), len(U[0])) != (H, H):
         gr.expected("U", f"a {H}×{H} matrix for {what}: U is H×H (hidden size {H})",
-                    Said(_shape(U)))
+                    Said(shape_text(U)))
     for key, v in (("b", b), ("bu", bu)):
         if isinstance(v, list) and len(v) != H:
             gr.expected(key, f"{H} number{'s' * (H > 1)} for {what} (one per hidden unit) or "
@@ -252,17 +233,11 @@ def _check_gate(gr: Reader, g: str, W: Any, U: Any, b: Any, bu: Any, H: int,
     if len(gr.issues) > n:
         return None
     given = tuple(k for k, v in zip(("W", "U", "b", "bu"), (W, U, b, bu)) if v is not None)
-    return GateSpec(W, U, _fill(b, H), _fill(bu, H), given)
-
-
-def _fill(v: Any, H: int) -> list[float]:
-    if v is None:
-        return [0.0] * H
-    return list(v) if isinstance(v, list) else [float(v)] * H
+    return GateSpec(W, U, fill(b, H), fill(bu, H), given)
 
 
 def _state(r: Reader, key: str, H: int) -> list[float]:
-    v = r.get(key, _as_vector, None)
+    v = r.get(key, as_vector, None)
     if v is None or v is BAD:
         return [0.0] * H
     v = v if isinstance(v, list) else [v]
@@ -280,16 +255,16 @@ def _output(r: Reader, H: int) -> OutputSpec | None:
         return None
     orr = r.child("output")
     orr.allow(("W", "b", "activation"))
-    W, b = orr.get("W", _as_matrix), orr.get("b", _as_vector, None)
+    W, b = orr.get("W", as_matrix), orr.get("b", as_vector, None)
     act = orr.get("activation", activation_conv(True), LINEAR)
     if W is BAD or b is BAD or act is BAD:
         return None
     if len(W[0]) != H:
         orr.expected("W", f"a matrix with {H} column{'s' * (H > 1)} (W_y is O×H: one row per "
-                          f"output, one column per hidden unit)", Said(_shape(W)))
+                          f"output, one column per hidden unit)", Said(shape_text(W)))
         return None
     if isinstance(b, list) and len(b) != len(W):
         orr.expected("b", f"{len(W)} numbers (one per output) or one number",
                      Said(f"{len(b)} values"))
         return None
-    return OutputSpec(W, _fill(b, len(W)), act)
+    return OutputSpec(W, fill(b, len(W)), act)
