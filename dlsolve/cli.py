@@ -14,7 +14,17 @@ import click
 
 from dlsolve import __version__
 from dlsolve.clitools import CONTEXT
-from dlsolve.commands import basic, cnn, graph, keys, learning, lossy, network, transformer
+from dlsolve.commands import (
+    basic,
+    cnn,
+    graph,
+    keys,
+    learning,
+    lossy,
+    network,
+    sequence,
+    transformer,
+)
 from dlsolve.errors import DlsolveError
 
 
@@ -68,7 +78,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
     ctx.meta["dlsolve.traceback"] = traceback
 
 
-COMMAND_MODULES = (basic, network, lossy, cnn, learning, keys, graph, transformer)
+COMMAND_MODULES = (basic, network, lossy, cnn, sequence, learning, keys, graph, transformer)
 for module in COMMAND_MODULES:
     for command in module.COMMANDS:
         cli.add_command(command)

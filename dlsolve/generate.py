@@ -250,6 +250,33 @@ def _graph(rng: random.Random) -> dict[str, Any]:
         if not tie and all(ev.grads[n] != 0 for n in names) and \
                 all(abs(v) < 100 for v in ev.values.values()):
             return {"kind": "graph", "nodes": nodes, "values": values}
+def _rnn(rng: random.Random) -> dict[str, Any]:
+    """An RNN, LSTM or GRU over 2-4 steps, weights in halves; half of them with BPTT."""
+    import dlsolve
+
+    halves = [-1.0, -0.5, 0.5, 1.0]
+    cell = rng.choice(["rnn", "rnn", "lstm", "gru"])
+    T, D, H = rng.choice([2, 3, 4]), rng.choice([1, 1, 2]), rng.choice([1, 1, 2])
+
+    def m(rows: int, cols: int) -> list[list[float]]:
+        return [[rng.choice(halves) for _ in range(cols)] for _ in range(rows)]
+
+    gates = {"rnn": ["rnn"], "lstm": list("ifgo"), "gru": list("rzn")}[cell]
+    spec: dict[str, Any] = {
+        "kind": "rnn", "cell": cell,
+        "inputs": [[rng.choice([-1, 0, 1, 2]) for _ in range(D)] for _ in range(T)],
+        "weights": {g: {"W": m(H, D), "U": m(H, H), "b": [rng.choice([0.0, 0.5])
+                                                          for _ in range(H)]} for g in gates}}
+    if cell == "rnn":
+        spec["activation"] = rng.choice(["tanh", "tanh", "relu"])
+    if rng.random() < 0.5:
+        spec["output"] = {"W": m(1, H), "b": [0.0]}
+        spec["target"] = [rng.choice([0.0, 0.5, 1.0])]
+        spec["loss"] = "half_sse"
+    if spec.get("activation") == "relu" and not any(
+            v for h in dlsolve.solve(dict(spec)).results["h"] for v in h):
+        return _rnn(rng)   # every state 0: a dull question
+    return spec
 
 
 GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
@@ -257,7 +284,7 @@ GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "forward": lambda r: _network(r, "forward"), "backprop": lambda r: _network(r, "backprop"),
     "loss": _loss, "conv": _conv, "pool": _pool, "params": _params, "perceptron": _perceptron,
     "gd": _gd, "optimize": _optimize, "attention": _attention, "norm": _norm, "init": _init,
-    "graph": _graph, "ensemble": _ensemble, "pinn": _pinn,
+    "graph": _graph, "ensemble": _ensemble, "pinn": _pinn, "rnn": _rnn,
 }
 KINDS = tuple(GENERATORS) + ("all",)
 

@@ -30,6 +30,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "graph": ("dlsolve.spec.graph:parse", "dlsolve.solvers.graph:solve"),
     "pinn": ("dlsolve.spec.pinn:parse", "dlsolve.solvers.pinn:solve"),
     "ensemble": ("dlsolve.spec.ensemble:parse", "dlsolve.solvers.ensemble:solve"),
+    "rnn": ("dlsolve.spec.rnn:parse", "dlsolve.solvers.rnn:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")
