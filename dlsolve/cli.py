@@ -14,7 +14,7 @@ import click
 
 from dlsolve import __version__
 from dlsolve.clitools import CONTEXT
-from dlsolve.commands import basic, cnn, keys, learning, network
+from dlsolve.commands import basic, calculus, cnn, grading, keys, learning, network
 from dlsolve.errors import DlsolveError
 
 
@@ -63,13 +63,14 @@ def cli(ctx: click.Context, traceback: bool) -> None:
       dlsolve activation sigmoid --at 0 --at 0.415 --symbolic
       dlsolve solve problems/ --format markdown -o key.md
 
-    Exit codes: 0 solved, 1 a checked answer is wrong, 2 bad input.
+    Exit codes: 0 solved, 1 a checked answer is wrong or a proved identity is false,
+    2 bad input.
     """
     ctx.meta["dlsolve.traceback"] = traceback
 
 
 for command in (basic.COMMANDS + network.COMMANDS + cnn.COMMANDS + learning.COMMANDS +
-                keys.COMMANDS):
+                calculus.COMMANDS + keys.COMMANDS + grading.COMMANDS):
     cli.add_command(command)
 
 
