@@ -13,6 +13,7 @@ from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels.activations import apply
 from dlsolve.kernels.convolution import conv_backward, conv_forward, full_convolution, pad
+from dlsolve.solvers.window_size import size_steps
 from dlsolve.spec.conv import ConvProblem
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step
 
@@ -74,10 +75,9 @@ def setup(sol: Solution, spec: ConvProblem, kf: np.ndarray) -> None:
             sol.add(MatrixStep("Rotated 180° (rows and columns reversed): the kernel that slides",
                                Sym(f"{name.name}_f"),
                                _input_layout(kf[o], spec.channels)))
+    sol.add(*size_steps(x.shape[1], x.shape[2], k.shape[2], k.shape[3], g, spec.padding))
     sol.add(Step("Output size", E.Seq((Sym("H_out"), Sym("W_out")), ""),
-                 value=E.Seq((Num(g.out[0]), Num(g.out[1])), "", "x"), approx=False,
-                 note=f"⌊(H + pads - d(k - 1) - 1)/s⌋ + 1 with stride {list(g.stride)}, "
-                      f"dilation {list(g.dilation)}"))
+                 value=E.Seq((Num(g.out[0]), Num(g.out[1])), "", "x"), approx=False))
 
 
 def _window_terms(xp: np.ndarray, kf: np.ndarray, g, i: int, j: int) -> list[E.Expr]:

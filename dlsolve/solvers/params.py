@@ -30,7 +30,7 @@ class Row:
 
 def solve(spec: ParamsProblem) -> Solution:
     sol = Solution("params", f"Parameters of a {len(spec.layers)}-layer network on a "
-                   f"{'×'.join(map(str, spec.input))} input", answer=("total",))
+                   f"{'×'.join(map(str, spec.input))} input", answer=("total", "weights", "biases"))
     shape, rows = list(spec.input), []
     rf, jump, counts = 1, 1, {}
     sol.add(Heading("Layer by layer"))
@@ -57,6 +57,7 @@ def solve(spec: ParamsProblem) -> Solution:
                  "conclusion"))
     sol.set("total", total)
     sol.set("weights", sum(r.weights for r in rows))
+    sol.set("biases", total - sol.results["weights"])  # bias vectors (and beta) in all
     sol.set("trainable", trainable)
     sol.set("non_trainable", total - trainable)
     sol.set("per_layer", [r.params for r in rows])
