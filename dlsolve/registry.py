@@ -24,6 +24,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "gd": ("dlsolve.spec.gd:parse", "dlsolve.solvers.gd:solve"),
     "optimize": ("dlsolve.spec.optimize:parse", "dlsolve.solvers.optimize:solve"),
     "prove": ("dlsolve.spec.prove:parse", "dlsolve.spec.prove:solve"),
+    "derivative": ("dlsolve.spec.derivative:parse", "dlsolve.solvers.derivative:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

@@ -43,4 +43,49 @@ def prove(ctx: click.Context, identity: str, fmt: str | None, output: str | None
         ctx.exit(int(ExitStatus.WRONG_ANSWER))  # 1: the identity is false
 
 
-COMMANDS = [prove]
+def _point(text: str | None) -> object:
+    """``x=1,y=2`` -> {x: 1, y: 2}; ``1`` or ``1,2`` -> a number or a list (the spec checks)."""
+    if text is None:
+        return None
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    if parts and all("=" in p for p in parts):
+        return {k.strip(): _num(v) for k, v in (p.split("=", 1) for p in parts)}
+    values = [_num(p) for p in parts]
+    return values[0] if len(values) == 1 else values
+
+
+def _num(text: str) -> object:
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("function")
+@click.option("--at", "at", help="The point: x=1, or x=1,y=2 (or 1 for one variable).")
+@click.option("--variables", help="The variables in order: x,y [default: alphabetical].")
+@output_options
+def derivative(function: str, at: str | None, variables: str | None, fmt: str | None,
+               output: str | None, digits: int, width: int | None) -> None:
+    """A derivative worked by the rules (chain: outer × inner; product: u′v + uv′), then at a
+    point; partial derivatives for several variables. FUNCTION is a formula or a spec file.
+
+    \b
+      dlsolve derivative "x**2*sin(3x)" --at x=1
+      dlsolve derivative "x**2*y + sin(x*y)" --at x=1,y=2
+      dlsolve derivative problems/derivative-chain-rule.yaml
+    """
+    from dlsolve.api import solve_document
+
+    is_file = _is_spec(function)
+    values = {"at": _point(at),
+              "variables": [v.strip() for v in variables.split(",")] if variables else None}
+    if not is_file:
+        values["function"] = function
+    doc = flags_doc("derivative", function if is_file else None, values,
+                    {"function": "FUNCTION", "at": "--at", "variables": "--variables"})
+    emit([solve_document(doc, "derivative")], **out_settings(fmt, output, digits, width))
+
+
+COMMANDS = [prove, derivative]
