@@ -227,3 +227,16 @@ def test_several_specs_grade_each_and_report_each_failure(tmp_path):
 def test_check_lives_in_its_own_command_module():
     source = (ROOT / "dlsolve" / "commands" / "keys.py").read_text()
     assert "def check(" not in source
+
+
+def test_answers_that_overflow_the_carried_forward_sums_are_graded_plainly(tmp_path):
+    code, doc, _ = check(tmp_path, "seed000-q4a-relu-network.yaml",
+                         "h1: 1e308\nh2: -1e308\nh3: 1e308\nh4: -1e308\nloss: 1\n")
+    assert code == 1 and doc["results"]["wrong"] == 5
+
+
+def test_gd_gradient_strings_compare_as_functions(tmp_path):
+    code, doc, _ = check(tmp_path, "seed003-gd-saddle.yaml", "gradient: [2x, -2*y]\n")
+    assert code == 0, notes(doc)
+    code, doc, _ = check(tmp_path, "seed003-gd-saddle.yaml", "gradient: [2x, 2*y]\n")
+    assert code == 1 and "entry 1 is the first wrong one (expected -2*y, got 2*y)" in notes(doc)

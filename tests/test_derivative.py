@@ -136,3 +136,20 @@ def test_prove_exit_status_and_documentation():
     assert "1 when it is false" in " ".join(run(["prove", "--help"]).stdout.split())
     assert "a proved identity is false" in " ".join(run(["--help"]).stdout.split())
     assert "the identity is false\n(`prove`" in (ROOT / "README.md").read_text()
+
+
+def test_check_accepts_the_derivative_in_any_equivalent_form(tmp_path):
+    a = write(tmp_path, "derivative: 6(2x + 1)^2\nvalue: 54\n", "a.yaml")
+    assert run(["check", PROBLEMS / "derivative-chain-rule.yaml", a]).exit_code == 0
+    a = write(tmp_path, "derivative: 24*x**2 + 24*x + 6\n", "b.yaml")
+    assert run(["check", PROBLEMS / "derivative-chain-rule.yaml", a]).exit_code == 0
+
+
+def test_check_names_the_forgotten_inner_derivative(tmp_path):
+    a = write(tmp_path, "derivative: 3(2x + 1)^2\nvalue: 27\n", "a.yaml")
+    res = run(["check", PROBLEMS / "derivative-chain-rule.yaml", a, "--format", "json"])
+    assert res.exit_code == 1
+    doc = json.loads(res.stdout)
+    assert doc["results"]["wrong"] == 2
+    assert "the chain rule lost its inner derivative" in json.dumps(doc["steps"],
+                                                                    ensure_ascii=False)

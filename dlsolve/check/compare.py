@@ -70,6 +70,10 @@ def equal(expected: Any, given: Any, texts: dict, path: tuple, tol: Tolerance) -
     if isinstance(expected, (int, float)) and isinstance(given, (int, float)):
         ok = number_ok(float(expected), float(given), texts.get(path), tol)
         return ok, "" if ok else "wrong value"
+    if isinstance(expected, str) and isinstance(given, str) and _formula(expected):
+        same = formula_equal(expected, given)
+        if same is not None:
+            return same, "" if same else "not the same function (SymPy finds a difference)"
     if isinstance(expected, str) or isinstance(given, str):
         same = str(expected).strip().lower() == str(given).strip().lower()
         return same, "" if same else "wrong text"
@@ -92,6 +96,28 @@ def equal(expected: Any, given: Any, texts: dict, path: tuple, tol: Tolerance) -
     if isinstance(expected, list) and isinstance(given, (int, float)) and len(expected) == 1:
         return equal(expected[0], given, texts, path, tol)
     return False, f"expected {describe(expected)}, got {describe(given)}"
+
+
+def _formula(text: str) -> bool:
+    return any(c in text for c in "*/+-^()") and len(text) <= 300
+
+
+def formula_equal(expected: str, given: str) -> bool | None:
+    """Two formulas that are the same function (SymPy), as a derivative answer may be written
+    in any order or form (6(2x + 1)^2 = 6*(2*x+1)**2); None when either is no formula."""
+    if len(given) > 300:
+        return None
+    from dlsolve.spec.derivative import implicit_products
+    from dlsolve.symbolic.parse import ParseError, parse
+
+    try:
+        a, _ = parse(implicit_products(expected))
+        b, _ = parse(implicit_products(given))
+    except (ParseError, TypeError, ValueError):
+        return None
+    import sympy as sp
+
+    return sp.simplify(a - b) == 0
 
 
 def shape(value: Any) -> str:

@@ -183,11 +183,17 @@ def _places(a: Answer) -> int | None:
 
 
 def _world(kind: str, spec: Any, answers: dict[str, Any]) -> dict[str, Any]:
-    if kind in ("forward", "backprop"):
-        return ecf.network_world(spec, answers)
-    if kind == "gd":
-        return ecf.gd_world(spec, answers)
-    return {}
+    """Later values recomputed from the student's earlier ones; none where they overflow."""
+    try:
+        if kind in ("forward", "backprop"):
+            world = ecf.network_world(spec, answers)
+        elif kind == "gd":
+            world = ecf.gd_world(spec, answers)
+        else:
+            return {}
+    except (OverflowError, ValueError, ZeroDivisionError):
+        return {}
+    return {k: v for k, v in world.items() if not _nonfinite(v)}
 
 
 def _rounded(kind: str, spec: Any, places: int) -> dict[str, Any]:

@@ -24,8 +24,9 @@ U = sp.Symbol("u", real=True)
 class Explainer:
     """Collects the steps of one derivative with respect to ``x``."""
 
-    def __init__(self, x: Any, partial: bool = False):
+    def __init__(self, x: Any, partial: bool = False, forget_inner: bool = False):
         self.x, self.partial, self.steps = x, partial, []
+        self.forget_inner = forget_inner  # the classic slip: outer′(inner) without × inner′
 
     def d(self, node: E.Expr) -> E.Expr:
         """d/dx(node) as printed (∂/∂x for a partial derivative)."""
@@ -115,7 +116,7 @@ class Explainer:
         """outer′(inner) × inner′, with the inner derivative worked first."""
         self.steps.append(Step(f"Chain rule ({name} outside): f(u)′ = f′(u)·u′, with inner",
                                Sym("u"), from_sympy(inner), approx=False))
-        d_inner = self.explain(inner)
+        d_inner = sp.Integer(1) if self.forget_inner else self.explain(inner)
         at = outer.subs(U, inner)
         symbols = E.Mul((from_sympy(outer), self.d(Sym("u"))))
         return self._step("Chain rule: outer′(inner) × inner′", f, symbols, at * d_inner,
