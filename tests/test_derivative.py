@@ -153,3 +153,23 @@ def test_check_names_the_forgotten_inner_derivative(tmp_path):
     assert doc["results"]["wrong"] == 2
     assert "the chain rule lost its inner derivative" in json.dumps(doc["steps"],
                                                                     ensure_ascii=False)
+
+
+def test_an_undefined_point_is_said_not_silent():
+    sol = solved("1/x", {"x": 0})
+    assert math.isnan(sol.results["value"])
+    assert "The derivative is not defined at x=0" in sol.render("text")
+    sol = solved("log(x)", {"x": -1})
+    assert sol.results["value"] == -1 and math.isnan(sol.results["f_value"])
+    assert any("f itself is not a finite real number" in n for n in sol.notes)
+
+
+@pytest.mark.parametrize("at", [2, [2], {"x": 2}])
+def test_the_point_as_number_list_or_mapping(at):
+    assert solved("x**3", at).results["value"] == 12
+
+
+def test_without_a_point_only_the_derivative():
+    sol = solved("exp(2x)")
+    assert sol.answer == ("derivative",) and sol.results["derivative"] == "2*exp(2*x)"
+    assert "value" not in sol.results

@@ -53,6 +53,16 @@ def number_ok(expected: float, given: float, text: str | None, tol: Tolerance) -
     return err <= 0.5 * 10.0 ** -d * (1 + 1e-9) + 1e-12
 
 
+def _off(expected: float, given: float, text: str | None) -> str:
+    """Why a number is wrong: how far off, against the places the student wrote."""
+    d = decimals(text, given)
+    if not (math.isfinite(expected) and math.isfinite(given)):
+        return "wrong value"
+    places = f"; to the {d} decimal place(s) written it is {expected:.{min(d, 12)}f}" \
+        if d is not None and 0 < d <= 12 else ""
+    return f"wrong value (off by {abs(given - expected):.3g}{places})"
+
+
 def parse_shape(value: Any) -> Any:
     """'15x15x8' -> [15, 15, 8] (other values unchanged)."""
     if isinstance(value, str) and "x" in value.lower().replace("×", "x"):
@@ -69,7 +79,7 @@ def equal(expected: Any, given: Any, texts: dict, path: tuple, tol: Tolerance) -
         return (expected == given, "" if expected == given else "wrong truth value")
     if isinstance(expected, (int, float)) and isinstance(given, (int, float)):
         ok = number_ok(float(expected), float(given), texts.get(path), tol)
-        return ok, "" if ok else "wrong value"
+        return ok, "" if ok else _off(float(expected), float(given), texts.get(path))
     if isinstance(expected, str) and isinstance(given, str) and _formula(expected):
         same = formula_equal(expected, given)
         if same is not None:

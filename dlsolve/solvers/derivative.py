@@ -43,6 +43,9 @@ def solve(spec: DerivativeProblem) -> Solution:
     sol.set("derivative", [str(g) for g in grads] if many else str(grads[0]))
     if spec.at is not None:
         sol.set("f_value", _number(spec.function, spec))
+        if not math.isfinite(sol.results["f_value"]):
+            sol.note("f itself is not a finite real number at the point (f_value is "
+                     f"{sol.results['f_value']}).")
         sol.set("value", values if many else values[0])
         for name, v in zip(names, values) if many else ():
             sol.set(f"partial_{name}", v)
@@ -76,11 +79,20 @@ def _at(sol: Solution, spec: DerivativeProblem, d: Any, name: str, many: bool) -
         Num(x) for x in spec.at or []))
     sol.add(Step(f"At {at}", lhs, from_sympy(d), substitute(from_sympy(d), point),
                  value, detail="brief", key=f"partial_{name}" if many else "value"))
+    if not math.isfinite(value):
+        sol.add(Note(f"The derivative is not defined at {at} (it is not a finite real "
+                     f"number there: {value}); the value is reported as {value}.", "warning"))
     return value
 
 
 def _number(e: Any, spec: DerivativeProblem) -> float:
-    value = complex(e.subs(dict(zip(spec.variables, spec.at or []))).evalf())
+    """The value at the point; nan where it is undefined or not real."""
+    v = e.subs(dict(zip(spec.variables, spec.at or []))).evalf()
+    if v.has(sp.zoo, sp.nan):
+        return float("nan")
+    if v in (sp.oo, -sp.oo):
+        return float(v)
+    value = complex(v)
     return value.real if abs(value.imag) < 1e-12 else float("nan")
 
 
