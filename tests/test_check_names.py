@@ -240,3 +240,16 @@ def test_gd_gradient_strings_compare_as_functions(tmp_path):
     assert code == 0, notes(doc)
     code, doc, _ = check(tmp_path, "seed003-gd-saddle.yaml", "gradient: [2x, 2*y]\n")
     assert code == 1 and "entry 1 is the first wrong one (expected -2*y, got 2*y)" in notes(doc)
+
+
+def test_the_first_epochs_losses_grade_as_far_as_given(tmp_path):
+    spec = write(tmp_path, "kind: backprop\ninputs: [0.1]\nlayers:\n"
+                           "  - {weights: [[0.15]], bias: [0.40], activation: sigmoid}\n"
+                           "  - {weights: [[0.45]], bias: [0.65], activation: sigmoid}\n"
+                           "targets: [0.25]\nloss: half_sse\nlearning_rate: 0.4\nepochs: 5\n",
+                 "bp.yaml")
+    code, doc, _ = check(tmp_path, spec, "losses: [0.1082, 0.1033]\n")
+    assert code == 0 and items(doc)["losses"]["graded_entries"] == 2
+    code, doc, _ = check(tmp_path, spec, "losses: [0.1082, 0.1047, 0.0984]\n")
+    assert code == 1
+    assert "entry 1 is the first wrong one (expected 0.103298, got 0.1047)" in notes(doc)

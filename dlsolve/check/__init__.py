@@ -134,10 +134,22 @@ def _cell(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and \
             "digits" not in text and text not in ("inf", "-inf", "nan"):
         return value
-    if isinstance(value, list) and len(str(value)) <= 60 and "inf" not in str(value) \
-            and "nan" not in str(value):
+    if isinstance(value, list) and _leaves(value) <= 8 and "inf" not in str(value) \
+            and "nan" not in str(value) and "digits" not in text:
         return value
     return text
+
+
+def _leaves(value: Any, limit: int = 9) -> int:
+    """How many numbers a (short) list holds, counting up to ``limit``."""
+    if not isinstance(value, list):
+        return 1
+    total = 0
+    for v in value:
+        total += _leaves(v, limit)
+        if total >= limit:
+            return limit
+    return total
 
 
 def _safe(value: Any) -> Any:

@@ -80,8 +80,8 @@ def _at(sol: Solution, spec: DerivativeProblem, d: Any, name: str, many: bool) -
     sol.add(Step(f"At {at}", lhs, from_sympy(d), substitute(from_sympy(d), point),
                  value, detail="brief", key=f"partial_{name}" if many else "value"))
     if not math.isfinite(value):
-        sol.add(Note(f"The derivative is not defined at {at} (it is not a finite real "
-                     f"number there: {value}); the value is reported as {value}.", "warning"))
+        sol.add(Note(f"The derivative is not a finite real number at {at}: it is undefined "
+                     f"there or beyond floating-point range (reported as {value}).", "warning"))
     return value
 
 
