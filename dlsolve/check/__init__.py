@@ -131,6 +131,8 @@ def report(solution: Solution, answers: list[Answer], verdicts: list[Verdict], g
 def _cell(value: Any) -> Any:
     """A table cell: numbers and short lists as they are (rendered with --digits), else text."""
     text = short(value)
+    if isinstance(value, dict):
+        return text
     if isinstance(value, (int, float)) and not isinstance(value, bool) and \
             "digits" not in text and text not in ("inf", "-inf", "nan"):
         return value
@@ -152,12 +154,16 @@ def _leaves(value: Any, limit: int = 9) -> int:
     return total
 
 
-def _safe(value: Any) -> Any:
-    """A value for JSON: deep lists and huge integers as a description."""
+def _safe(value: Any, level: int = 0) -> Any:
+    """A value for JSON: deep nesting and integers beyond float range as a description."""
     from dlsolve.check.answers import depth
 
-    if isinstance(value, list) and depth(value) > 8:
-        return f"a list nested {min(depth(value), 99)} deep"
+    if isinstance(value, list):
+        if level > 8 or depth(value) > 8:
+            return f"a list nested {min(depth(value), 99)} deep"
+        return [_safe(v, level + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _safe(v, level + 1) for k, v in value.items()} if level <= 8 else "{...}"
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e308:
         return short(value)
     return value

@@ -106,6 +106,9 @@ def _read(a: Answer, given: Any, expected: Any, path: tuple) -> Any:
             return given
         if isinstance(expected, list) and len(expected) == len(given):
             return [_read(a, g, e, path + (i,)) for i, (g, e) in enumerate(zip(given, expected))]
+    if isinstance(given, dict) and isinstance(expected, dict):
+        return {k: _read(a, g, expected[k], path + (k,)) if k in expected else g
+                for k, g in given.items()}
     return given
 
 

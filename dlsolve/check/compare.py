@@ -78,6 +78,8 @@ def equal(expected: Any, given: Any, texts: dict, path: tuple, tol: Tolerance) -
     if isinstance(expected, bool) or isinstance(given, bool):
         return (expected == given, "" if expected == given else "wrong truth value")
     if isinstance(expected, (int, float)) and isinstance(given, (int, float)):
+        if any(isinstance(v, int) and abs(v) > 1e308 for v in (expected, given)):
+            return False, "an integer too large for a floating-point number; not compared"
         ok = number_ok(float(expected), float(given), texts.get(path), tol)
         return ok, "" if ok else _off(float(expected), float(given), texts.get(path))
     if isinstance(expected, str) and isinstance(given, str) and _formula(expected):

@@ -191,8 +191,8 @@ def _world(kind: str, spec: Any, answers: dict[str, Any]) -> dict[str, Any]:
             world = ecf.gd_world(spec, answers)
         else:
             return {}
-    except (OverflowError, ValueError, ZeroDivisionError):
-        return {}
+    except (OverflowError, ValueError, ZeroDivisionError, TypeError):
+        return {}  # answers of the wrong shape or size carry nothing forward
     return {k: v for k, v in world.items() if not _nonfinite(v)}
 
 
@@ -229,6 +229,11 @@ def _text(value: Any, level: int) -> str:
             return "[...]"
         return "[" + ", ".join(_text(v, level + 1) for v in value[:20]) + \
             (", ..." if len(value) > 20 else "") + "]"
+    if isinstance(value, dict):
+        if level > 4:
+            return "{...}"
+        return "{" + ", ".join(f"{k}: {_text(v, level + 1)}" for k, v in
+                               list(value.items())[:10]) + "}"
     if isinstance(value, int) and abs(value) > 10 ** 15:
         return f"an integer of {len(str(abs(value)))} digits"
-    return str(value)
+    return str(value)[:200]
