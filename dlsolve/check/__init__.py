@@ -96,7 +96,8 @@ def report(solution: Solution, answers: list[Answer], verdicts: list[Verdict], g
     items, rows = [], []
     for a, v in zip(answers, verdicts):
         expected = grader.full(a)
-        item = {"name": a.name, "expected": expected, "given": _safe(a.given), "ok": v.ok}
+        item = {"name": a.name, "expected": expected, "given": _safe(a.given), "ok": v.ok,
+                "verdict": v.shown}
         if a.written != a.name:
             item["written"] = a.written
         if v.carried:
@@ -123,7 +124,7 @@ def report(solution: Solution, answers: list[Answer], verdicts: list[Verdict], g
     out.set("correct", len(items) - wrong)
     out.set("wrong", wrong)
     out.set("items", items)
-    out.set("first_wrong", step.title if step is not None else None)
+    out.set("first_wrong", (step.title or step.key) if step is not None else None)
     out.set("not_answered", missing)
     return out
 

@@ -107,7 +107,9 @@ def _pairs(paths: tuple[str, ...]) -> list[tuple[Path, Path]]:
     pairs, missing = [], []
     for spec in _files(paths):
         answers = spec.with_name(spec.name.rsplit(".", 1)[0] + ANSWERS_SUFFIX)
-        if answers.is_file():
+        if not spec.is_file():
+            missing.append(Issue(str(spec), "", "no such file"))
+        elif answers.is_file():
             pairs.append((spec, answers))
         elif str(spec) in paths:
             missing.append(Issue(str(spec), "", f"no answers file {answers.name} beside it "
