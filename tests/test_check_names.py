@@ -41,7 +41,8 @@ def printed(problem):
     out = []
     for s in doc["steps"]:
         lhs = s.get("lhs") if s["type"] == "step" else s.get("name")
-        if s.get("key") and lhs and not lhs.startswith(("(", "[")):
+        if s.get("key") and lhs and not lhs.startswith(("(", "[")) and "," not in lhs.split(
+                "[")[0]:  # a tuple (o1, o2) or (H_out, W_out) is no name
             out.append((squeeze(lhs), s["key"], s.get("value", s.get("matrix"))))
     return doc["results"], out
 

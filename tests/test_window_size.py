@@ -61,7 +61,12 @@ def test_same_padding_conv_says_ceil_of_input_over_stride():
     assert lines["H_out"]["value"] == 3 and lines["H_out"]["substituted"] == "⌈5/2⌉"
 
 
+def test_conv_answer_gives_the_output_and_its_dimension():
+    r = dlsolve.solve(PROBLEMS / "seed004-q4-convolution.yaml")
+    assert r.answer[:2] == ("output", "output_shape") and r.results["output_shape"] == [3, 3]
+
+
 def test_params_answer_lists_weight_and_bias_totals():
     r = dlsolve.solve(PROBLEMS / "seed001-q2-params.yaml")
-    assert r.answer == ("total", "weights", "biases")
+    assert r.answer == ("total", "per_layer", "weights", "biases")
     assert r.results["weights"] + r.results["biases"] == r.results["total"] == 16295

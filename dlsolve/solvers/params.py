@@ -30,7 +30,8 @@ class Row:
 
 def solve(spec: ParamsProblem) -> Solution:
     sol = Solution("params", f"Parameters of a {len(spec.layers)}-layer network on a "
-                   f"{'×'.join(map(str, spec.input))} input", answer=("total", "weights", "biases"))
+                   f"{'×'.join(map(str, spec.input))} input",
+                   answer=("total", "per_layer", "weights", "biases"))
     shape, rows = list(spec.input), []
     rf, jump, counts = 1, 1, {}
     sol.add(Heading("Layer by layer"))

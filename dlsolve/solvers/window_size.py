@@ -40,13 +40,17 @@ def _axis(label: str, n: int, k: int, s: int, d: int, before: int, after: int,
             more = (Bracket(rnd, Num(n - eff + 2 * before) / Num(s)) + Num(1),)
             note = None if rnd == "floor" else "rounded up (ceil_mode, as PyTorch)"
             return Step(f"Output {'height' if label == 'H' else 'width'}", lhs, formula, subst,
-                        out, more=more, approx=False, note=note)
+                        out, more=more, approx=False, note=note, key=_key(label))
     title = f"Output {'height' if label == 'H' else 'width'}"
     if out == -(-n // s):
         return Step(title + " ('same' padding)", lhs, Bracket("ceil", Sym(label) / Sym("S")),
-                    Bracket("ceil", Num(n) / Num(s)), out, approx=False,
+                    Bracket("ceil", Num(n) / Num(s)), out, approx=False, key=_key(label),
                     note=f"padding {before} before, {after} after (TensorFlow's same)")
     return Step(title, lhs, Bracket("floor", Bracket("paren", Sym(label) - span + Sym("P_before")
                                                      + Sym("P_after")) / Sym("S")) + Num(1),
                 Bracket("floor", Bracket("paren", Num(n) - span_n + Num(before) + Num(after))
-                        / Num(s)) + Num(1), out, approx=False)
+                        / Num(s)) + Num(1), out, approx=False, key=_key(label))
+
+
+def _key(label: str) -> str:
+    return "output_height" if label == "H" else "output_width"
