@@ -92,25 +92,11 @@ def _value(step: Any) -> Any:
 
 def report(solution: Solution, answers: list[Answer], verdicts: list[Verdict], grader: Grader,
            unit_keys: list[str]) -> Solution:
+    """The check's own Solution: the answers table, the hints, where the numbers leave."""
     out = Solution("check", f"Check: {solution.title}", answer=("correct", "wrong"))
-    items, rows = [], []
-    for a, v in zip(answers, verdicts):
-        expected = grader.full(a)
-        item = {"name": a.name, "expected": expected, "given": _safe(a.given), "ok": v.ok,
-                "verdict": v.shown}
-        if a.written != a.name:
-            item["written"] = a.written
-        if v.carried:
-            item["carried_forward"] = True
-        if v.graded is not None:
-            item["graded_entries"] = v.graded
-        items.append(item)
-        label = a.written if a.written == a.name else f"{a.written} ({a.name})"
-        rows.append((label, _cell(grader.expected(a)), _cell(a.given), v.shown))
-    out.add(TableStep("Your answers", ("answer", "expected", "given", "verdict"), tuple(rows)))
-    for v in verdicts:
-        for text, kind in v.hints:
-            out.add(Note(text, kind))
+    items, rows = _items(answers, verdicts, grader)
+    out.add(TableStep("Your answers", ("answer", "expected", "given", "verdict"), rows))
+    out.add(*(Note(text, kind) for v in verdicts for text, kind in v.hints))
     named = {a.name for a in answers}
     missing = [n for n in solution.answer if n not in named]
     if missing:
@@ -127,6 +113,25 @@ def report(solution: Solution, answers: list[Answer], verdicts: list[Verdict], g
     out.set("first_wrong", (step.title or step.key) if step is not None else None)
     out.set("not_answered", missing)
     return out
+
+
+def _items(answers: list[Answer], verdicts: list[Verdict],
+           grader: Grader) -> tuple[list[dict], tuple[tuple, ...]]:
+    """The JSON items ({name, expected, given, ok, verdict, ...}) and the table's rows."""
+    items, rows = [], []
+    for a, v in zip(answers, verdicts):
+        item = {"name": a.name, "expected": grader.full(a), "given": _safe(a.given),
+                "ok": v.ok, "verdict": v.shown}
+        if a.written != a.name:
+            item["written"] = a.written
+        if v.carried:
+            item["carried_forward"] = True
+        if v.graded is not None:
+            item["graded_entries"] = v.graded
+        items.append(item)
+        label = a.written if a.written == a.name else f"{a.written} ({a.name})"
+        rows.append((label, _cell(grader.expected(a)), _cell(a.given), v.shown))
+    return items, tuple(rows)
 
 
 def _cell(value: Any) -> Any:
