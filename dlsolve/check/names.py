@@ -135,10 +135,19 @@ def collect(solution: Solution) -> Names:
             continue
         chosen = _choose(list(options.values()))
         if chosen is None:
-            ambiguous[word] = sorted({t.result or t.key for t in options.values()})
+            ambiguous[word] = list(dict.fromkeys(_meaning(t) for t in options.values()))
         else:
             targets[word] = chosen
     return Names(targets, ambiguous)
+
+
+def _meaning(t: Target) -> str:
+    """A target for a sentence: the result's name, or a step's key and the value it shows."""
+    if t.result:
+        return t.result
+    value = t.value
+    shown = f"{value:.6g}" if isinstance(value, float) else str(value)[:40]
+    return f"{t.key} = {shown}"
 
 
 def _target(step: Any, results: dict[str, Any],
