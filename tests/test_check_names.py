@@ -254,3 +254,11 @@ def test_the_first_epochs_losses_grade_as_far_as_given(tmp_path):
     code, doc, _ = check(tmp_path, spec, "losses: [0.1082, 0.1047, 0.0984]\n")
     assert code == 1
     assert "entry 1 is the first wrong one (expected 0.103298, got 0.1047)" in notes(doc)
+
+
+@pytest.mark.parametrize("problem", BUNDLED)
+def test_every_result_answered_with_its_own_value_is_right(tmp_path, problem):
+    results, _ = printed(problem)
+    code, doc, res = check(tmp_path, problem, json.dumps(results))
+    assert code == 0, (res.output[-500:], notes(doc) if doc else "")
+    assert doc["results"]["correct"] == len(results)
