@@ -75,6 +75,7 @@ def median_ms(cmd: list[str], runs: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--only", default="", help="Measure only commands containing this text.")
     args = ap.parse_args()
     import tempfile
 
@@ -102,6 +103,18 @@ def main() -> None:
     EXTRA["dlsolve check seed000 answers"] = (
         DL + ["check", str(PROBLEMS / "seed000-q4a-relu-network.yaml"), str(answers),
               "--format", "json"], 300)
+    named = tmp / "named.yaml"
+    named.write_text("z1: 0.415\nE: 0.1083\nw2_new: 0.427\ndE_dw1: 0.0011\n")
+    EXTRA["dlsolve check seed002 by the derivation's symbols"] = (
+        DL + ["check", str(PROBLEMS / "seed002-backprop-chain.yaml"), str(named),
+              "--format", "json"], 300)
+    EXTRA["dlsolve check --names seed002"] = (
+        DL + ["check", "--names", str(PROBLEMS / "seed002-backprop-chain.yaml"), "--format",
+              "json"], 300)
+    EXTRA["dlsolve derivative x**2*sin(3x) --at x=1"] = (
+        DL + ["derivative", "x**2*sin(3x)", "--at", "x=1", "--format", "json"], 900)
+    EXTRA["dlsolve derivative partials (2 variables)"] = (
+        DL + ["derivative", str(PROBLEMS / "derivative-partial.yaml"), "--format", "json"], 900)
     EXTRA["dlsolve solve problems/ --format markdown"] = (
         DL + ["solve", str(PROBLEMS), "--format", "markdown"], 3000)
     EXTRA["dlsolve generate all --count 1000 (with keys)"] = (
@@ -113,6 +126,8 @@ def main() -> None:
     base = None
     print(f"{'command':58} {'median ms':>10} {'x pass':>7} {'budget':>7}")
     for name, (cmd, budget) in {**COMMANDS, **EXTRA}.items():
+        if args.only and args.only not in name and name != "python -c pass":
+            continue
         ms = median_ms(cmd, args.runs)
         base = base or ms
         flag = "" if budget is None else ("ok" if ms <= budget else "OVER")

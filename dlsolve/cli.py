@@ -16,7 +16,9 @@ from dlsolve import __version__
 from dlsolve.clitools import CONTEXT
 from dlsolve.commands import (
     basic,
+    calculus,
     cnn,
+    grading,
     graph,
     keys,
     learning,
@@ -73,12 +75,14 @@ def cli(ctx: click.Context, traceback: bool) -> None:
       dlsolve activation sigmoid --at 0 --at 0.415 --symbolic
       dlsolve solve problems/ --format markdown -o key.md
 
-    Exit codes: 0 solved, 1 a checked answer is wrong, 2 bad input.
+    Exit codes: 0 solved, 1 a checked answer is wrong or a proved identity is false,
+    2 bad input.
     """
     ctx.meta["dlsolve.traceback"] = traceback
 
 
-COMMAND_MODULES = (basic, network, lossy, cnn, sequence, learning, keys, graph, transformer)
+COMMAND_MODULES = (basic, network, lossy, cnn, sequence, learning, calculus, keys, grading, graph,
+                   transformer)
 for module in COMMAND_MODULES:
     for command in module.COMMANDS:
         cli.add_command(command)

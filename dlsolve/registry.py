@@ -31,6 +31,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "pinn": ("dlsolve.spec.pinn:parse", "dlsolve.solvers.pinn:solve"),
     "ensemble": ("dlsolve.spec.ensemble:parse", "dlsolve.solvers.ensemble:solve"),
     "rnn": ("dlsolve.spec.rnn:parse", "dlsolve.solvers.rnn:solve"),
+    "derivative": ("dlsolve.spec.derivative:parse", "dlsolve.solvers.derivative:solve"),
 }
 
 COMMON_FIELDS = ("kind", "title", "statement")

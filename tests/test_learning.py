@@ -220,7 +220,9 @@ def test_user_identity_matching_a_named_proof():
 def test_user_identities_true_and_false():
     r = results(["prove", "exp(2*x) = exp(x)**2"])
     assert r["holds"] is True
-    r = results(["prove", "sigmoid(z) = 1/(1 + exp(z))"])  # seed 004's sign slip
+    res = run(["prove", "sigmoid(z) = 1/(1 + exp(z))", "--format", "json"])  # seed 004's slip
+    assert res.exit_code == 1  # a false identity exits 1, its counterexample printed
+    r = json.loads(res.stdout)["results"]
     assert r["holds"] is False
     z = r["counterexample"]["z"]
     assert 1 / (1 + math.exp(-z)) != pytest.approx(1 / (1 + math.exp(z)))

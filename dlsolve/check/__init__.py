@@ -1,160 +1,175 @@
 """Check a student's answers against the derivation: verdicts, carried errors, known slips,
-and the first step where the student's numbers leave the derivation."""
+and the first step where the student's numbers leave the derivation.
+
+Answers are named by result (``loss``) or by the symbol the derivation prints (``E``);
+``dlsolve.check.names`` derives those names from the Solution, ``answers`` reads the file,
+``grade`` gives each verdict.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from dlsolve.check import ecf, slips
+from dlsolve.check.answers import Answer, read_answers
 from dlsolve.check.compare import Tolerance, equal
-from dlsolve.errors import Issue, SpecError
+from dlsolve.check.grade import Grader, Verdict, short
+from dlsolve.check.names import collect, same
 from dlsolve.spec.load import Document
-from dlsolve.steps import Heading, Note, Solution, Step, TableStep
+from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
 
 AGGREGATE_PREFIX = {"new_weights": "new_", "new_biases": "new_", "grad_weights": "grad_",
                     "grad_biases": "grad_", "layer_z": "z_", "deltas": "delta_",
                     "per_sample": "loss"}
 
 
-def answers_of(doc: Document, solution: Solution) -> dict[str, Any]:
-    """The answers mapping; a name the problem does not have is bad input (exit 2)."""
-    data = doc.data
-    if not isinstance(data, dict) or not data:
-        raise SpecError([Issue(doc.source, "", "expected a mapping of result names to your "
-                               "answers (loss: 0.31)", *doc.where(()))])
-    known = sorted(solution.results)
-    issues = []
-    for name in data:
-        if name not in solution.results:
-            line, col = doc.where((name,), key=True)
-            issues.append(Issue(doc.source, str(name), "not a result of this problem; known "
-                                "results: " + ", ".join(known), line, col))
-    if issues:
-        raise SpecError(issues)
-    return data
-
-
-def world_of(kind: str, spec: Any, answers: dict[str, Any]) -> dict[str, Any]:
-    if kind in ("forward", "backprop"):
-        return ecf.network_world(spec, answers)
-    if kind == "gd":
-        return ecf.gd_world(spec, answers)
-    return {}
-
-
 def check(kind: str, spec: Any, solution: Solution, doc: Document,
           tol: Tolerance) -> Solution:
-    answers = answers_of(doc, solution)
-    world = world_of(kind, spec, answers)
-    alternatives = slips.CATALOGUE.get(kind, lambda s, r: {})(spec, solution.results)
-    items, hints, rows = [], [], []
-    for name, given in answers.items():
-        expected = solution.results[name]
-        ok, why = equal(expected, given, doc.texts, (name,), tol)
-        verdict = "✓" if ok else "✗"
-        carried = False
-        if not ok and name in world and equal(world[name], given, doc.texts, (name,), tol)[0]:
-            ok, carried, verdict = True, True, "✓ (error carried forward)"
-            hints.append(f"{name}: consistent with your earlier answers (error carried forward); "
-                         f"from the right values it is {_short(expected)}.")
-        if not ok and kind in ("forward", "backprop"):
-            places = _places(doc, name)
-            hand = ecf.rounded_world(kind, spec, places) if places else {}
-            if name in hand and equal(hand[name], given, doc.texts, (name,), tol)[0]:
-                ok, verdict = True, f"✓ (values carried rounded to {places} places)"
-                hints.append(f"{name}: agrees with the calculation carrying values rounded to "
-                             f"{places} decimal places; full precision gives {_short(expected)}.")
-        if not ok:
-            hint = _slip(alternatives.get(name, []), given, doc, name, tol) or \
-                _partly_carried(name, expected, given, world, doc, tol)
-            hints.append(f"{name}: {hint or why}.")
-        items.append({"name": name, "expected": expected, "given": given, "ok": ok,
-                      **({"carried_forward": True} if carried else {})})
-        rows.append((name, _short(expected), _short(given), verdict))
-    return report(solution, items, rows, hints, answers, _unit_keys(kind, spec, items, doc, tol))
+    """Grade the answers in ``doc`` against ``solution``; a Solution of kind ``check``."""
+    answers = read_answers(doc, solution, collect(solution))
+    grader = Grader(kind, spec, solution, answers, tol)
+    verdicts = [grader.first(a) for a in answers]
+    wrong_first = {a.written for a, v in zip(answers, verdicts) if not v.ok}
+    for a, v in zip(answers, verdicts):
+        if not v.ok:
+            grader.second(a, v, others_wrong=bool(wrong_first - {a.written}))
+    return report(solution, answers, verdicts, grader,
+                  _unit_keys(kind, spec, answers, verdicts, grader))
 
 
-def _unit_keys(kind: str, spec: Any, items: list[dict], doc: Document,
-               tol: Tolerance) -> list[str]:
+def _unit_keys(kind: str, spec: Any, answers: list[Answer], verdicts: list[Verdict],
+               grader: Grader) -> list[str]:
     """Wrong elements of a network's ``outputs`` answer, as the output units' step keys."""
     if kind not in ("forward", "backprop"):
         return []
     keys = []
-    for item in items:
-        if item["name"] == "outputs" and not item["ok"] and isinstance(item["given"], list):
-            for i, (e, g) in enumerate(zip(item["expected"], item["given"])):
-                if not equal(e, g, doc.texts, ("outputs", i), tol)[0]:
+    for a, v in zip(answers, verdicts):
+        if a.name == "outputs" and not v.ok and isinstance(a.given, list) and not a.problem:
+            texts = {(a.written,) + p: t for p, t in a.texts.items()}
+            for i, (e, g) in enumerate(zip(grader.full(a), a.given)):
+                if not equal(e, g, texts, (a.written, i), grader.tol)[0]:
                     keys.append(spec.net.outputs[i])
     return keys
 
 
-def _places(doc: Document, name: str) -> int | None:
-    """The most decimal places the student wrote in an answer (None if no numbers)."""
-    from dlsolve.check.compare import decimals
+def leave_step(solution: Solution, answers: list[Answer], verdicts: list[Verdict],
+               grader: Grader, unit_keys: list[str]) -> Step | None:
+    """The first step of the derivation that a wrong answer contradicts."""
+    steps = [s for s in solution.steps if isinstance(s, (Step, MatrixStep))]
+    found: list[int] = []
+    for a, v in zip(answers, verdicts):
+        if v.ok:
+            continue
+        if a.target.step is not None:
+            found += [i for i, s in enumerate(steps) if s is a.target.step]
+            continue
+        found += _steps_of(steps, a.name, grader.full(a), v.first_wrong, v.inner)
+    for key in unit_keys:
+        found += [i for i, s in enumerate(steps) if s.key == key][:1]
+    hits = [steps[i] for i in sorted(found) if isinstance(steps[i], Step)]
+    return hits[0] if hits else None
 
-    found = [decimals(t, 0.0) for path, t in doc.texts.items() if path[:1] == (name,)]
-    found = [d for d in found if d is not None]
-    return max(found) if found else None
+
+def _steps_of(steps: list[Any], name: str, full: Any, first_wrong: int | None,
+              inner: tuple[int, ...]) -> list[int]:
+    """Steps of a result: the one showing its first wrong entry, else the first with its key."""
+    prefix = AGGREGATE_PREFIX.get(name, name)
+    mine = [i for i, s in enumerate(steps) if s.key and (s.key == name or
+                                                         s.key.startswith(prefix))]
+    if first_wrong is not None and isinstance(full, list) and first_wrong < len(full):
+        entry = part = full[first_wrong]
+        for j in inner:
+            part = part[j] if isinstance(part, list) and j < len(part) else part
+        for wanted in (entry, part):
+            showing = [i for i in mine if steps[i].key == name and same(_value(steps[i]), wanted)]
+            if showing:
+                return showing[:1]
+    return mine[:1]
 
 
-def _slip(alts: list[tuple[Any, str]], given: Any, doc: Document, name: str,
-          tol: Tolerance) -> str | None:
-    for value, hint in alts:
-        if equal(value, given, doc.texts, (name,), tol)[0]:
-            return "looks like a known slip — " + hint
-    return None
+def _value(step: Any) -> Any:
+    return step.matrix if isinstance(step, MatrixStep) else step.value
 
 
-def _partly_carried(name: str, expected: Any, given: Any, world: dict[str, Any],
-                    doc: Document, tol: Tolerance) -> str | None:
-    """For a list of steps: the first wrong entry, and whether the rest follow from it."""
-    if name not in world or not isinstance(given, list) or len(given) != len(expected):
-        return None
-    wrong = [i for i, (e, g) in enumerate(zip(expected, given))
-             if not equal(e, g, doc.texts, (name, i), tol)[0]]
-    if not wrong:
-        return None
-    first = wrong[0]
-    rest = all(equal(world[name][j], given[j], doc.texts, (name, j), tol)[0]
-               for j in range(first + 1, len(given)))
-    text = f"entry {first} is wrong (expected {_short(expected[first])})"
-    if first + 1 < len(given) and rest:
-        text += "; the entries after it follow correctly from it (error carried forward)"
+def report(solution: Solution, answers: list[Answer], verdicts: list[Verdict], grader: Grader,
+           unit_keys: list[str]) -> Solution:
+    """The check's own Solution: the answers table, the hints, where the numbers leave."""
+    out = Solution("check", f"Check: {solution.title}", answer=("correct", "wrong"))
+    items, rows = _items(answers, verdicts, grader)
+    out.add(TableStep("Your answers", ("answer", "expected", "given", "verdict"), rows))
+    out.add(*(Note(text, kind) for v in verdicts for text, kind in v.hints))
+    named = {a.name for a in answers}
+    missing = [n for n in solution.answer if n not in named]
+    if missing:
+        out.add(Note("Not answered: " + ", ".join(missing) + "."))
+    step = leave_step(solution, answers, verdicts, grader, unit_keys)
+    if step is not None:
+        out.add(Heading("Where your numbers leave the derivation"), step)
+    wrong = sum(1 for v in verdicts if not v.ok)
+    out.add(Note(f"{len(items) - wrong} of {len(items)} correct." if wrong else
+                 f"All {len(items)} answer(s) correct.", "conclusion"))
+    out.set("correct", len(items) - wrong)
+    out.set("wrong", wrong)
+    out.set("items", items)
+    out.set("first_wrong", (step.title or step.key) if step is not None else None)
+    out.set("not_answered", missing)
+    return out
+
+
+def _items(answers: list[Answer], verdicts: list[Verdict],
+           grader: Grader) -> tuple[list[dict], tuple[tuple, ...]]:
+    """The JSON items ({name, expected, given, ok, verdict, ...}) and the table's rows."""
+    items, rows = [], []
+    for a, v in zip(answers, verdicts):
+        item = {"name": a.name, "expected": grader.full(a), "given": _safe(a.given),
+                "ok": v.ok, "verdict": v.shown}
+        if a.written != a.name:
+            item["written"] = a.written
+        if v.carried:
+            item["carried_forward"] = True
+        if v.graded is not None:
+            item["graded_entries"] = v.graded
+        items.append(item)
+        label = a.written if a.written == a.name else f"{a.written} ({a.name})"
+        rows.append((label, _cell(grader.expected(a)), _cell(a.given), v.shown))
+    return items, tuple(rows)
+
+
+def _cell(value: Any) -> Any:
+    """A table cell: numbers and short lists as they are (rendered with --digits), else text."""
+    text = short(value)
+    if isinstance(value, dict):
+        return text
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and \
+            "digits" not in text and text not in ("inf", "-inf", "nan"):
+        return value
+    if isinstance(value, list) and _leaves(value) <= 8 and "inf" not in str(value) \
+            and "nan" not in str(value) and "digits" not in text:
+        return value
     return text
 
 
-def _short(value: Any) -> Any:
-    text = str(value)
-    return value if len(text) <= 60 else text[:57] + "..."
+def _leaves(value: Any, limit: int = 9) -> int:
+    """How many numbers a (short) list holds, counting up to ``limit``."""
+    if not isinstance(value, list):
+        return 1
+    total = 0
+    for v in value:
+        total += _leaves(v, limit)
+        if total >= limit:
+            return limit
+    return total
 
 
-def first_wrong_step(solution: Solution, wrong: list[str]) -> Step | None:
-    prefixes = [AGGREGATE_PREFIX.get(n, n) for n in wrong]
-    for step in solution.steps:
-        key = getattr(step, "key", None)
-        if key and any(key == n or key.startswith(p) for n, p in zip(wrong, prefixes)):
-            return step if isinstance(step, Step) else None
-    return None
+def _safe(value: Any, level: int = 0) -> Any:
+    """A value for JSON: deep nesting and integers beyond float range as a description."""
+    from dlsolve.check.answers import depth
 
-
-def report(solution: Solution, items: list[dict], rows: list[tuple], hints: list[str],
-           answers: dict[str, Any], unit_keys: list[str]) -> Solution:
-    wrong = [i["name"] for i in items if not i["ok"]]
-    out = Solution("check", f"Check: {solution.title}", answer=("correct", "wrong"))
-    out.add(TableStep("Your answers", ("result", "expected", "given", "verdict"), tuple(rows)))
-    for h in hints:
-        out.add(Note(h, "warning" if "carried forward" not in h else "info"))
-    missing = [n for n in solution.answer if n not in answers]
-    if missing:
-        out.add(Note("Not answered: " + ", ".join(missing) + "."))
-    step = first_wrong_step(solution, unit_keys + wrong)
-    if step is not None:
-        out.add(Heading("Where your numbers leave the derivation"), step)
-    out.add(Note(f"{len(items) - len(wrong)} of {len(items)} correct." if wrong else
-                 f"All {len(items)} answer(s) correct.", "conclusion"))
-    out.set("correct", len(items) - len(wrong))
-    out.set("wrong", len(wrong))
-    out.set("items", items)
-    out.set("first_wrong", step.title if step is not None else None)
-    out.set("not_answered", missing)
-    return out
+    if isinstance(value, list):
+        if level > 8 or depth(value) > 8:
+            return f"a list nested {min(depth(value), 99)} deep"
+        return [_safe(v, level + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _safe(v, level + 1) for k, v in value.items()} if level <= 8 else "{...}"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 1e308:
+        return short(value)
+    return value

@@ -53,6 +53,16 @@ def number_ok(expected: float, given: float, text: str | None, tol: Tolerance) -
     return err <= 0.5 * 10.0 ** -d * (1 + 1e-9) + 1e-12
 
 
+def _off(expected: float, given: float, text: str | None) -> str:
+    """Why a number is wrong: how far off, against the places the student wrote."""
+    d = decimals(text, given)
+    if not (math.isfinite(expected) and math.isfinite(given)):
+        return "wrong value"
+    places = f"; to the {d} decimal place(s) written it is {expected:.{min(d, 12)}f}" \
+        if d is not None and 0 < d <= 12 else ""
+    return f"wrong value (off by {abs(given - expected):.3g}{places})"
+
+
 def parse_shape(value: Any) -> Any:
     """'15x15x8' -> [15, 15, 8] (other values unchanged)."""
     if isinstance(value, str) and "x" in value.lower().replace("×", "x"):
@@ -65,11 +75,20 @@ def parse_shape(value: Any) -> Any:
 def equal(expected: Any, given: Any, texts: dict, path: tuple, tol: Tolerance) -> tuple[bool, str]:
     """(agrees, why not)."""
     given = parse_shape(given)
+    if expected is None or given is None:  # an entry the problem leaves empty (null)
+        return (expected is given, "" if expected is given else "expected "
+                + ("nothing (null) here" if expected is None else describe(expected)))
     if isinstance(expected, bool) or isinstance(given, bool):
         return (expected == given, "" if expected == given else "wrong truth value")
     if isinstance(expected, (int, float)) and isinstance(given, (int, float)):
+        if any(isinstance(v, int) and abs(v) > 1e308 for v in (expected, given)):
+            return False, "an integer too large for a floating-point number; not compared"
         ok = number_ok(float(expected), float(given), texts.get(path), tol)
-        return ok, "" if ok else "wrong value"
+        return ok, "" if ok else _off(float(expected), float(given), texts.get(path))
+    if isinstance(expected, str) and isinstance(given, str) and _formula(expected):
+        same = formula_equal(expected, given)
+        if same is not None:
+            return same, "" if same else "not the same function (SymPy finds a difference)"
     if isinstance(expected, str) or isinstance(given, str):
         same = str(expected).strip().lower() == str(given).strip().lower()
         return same, "" if same else "wrong text"
@@ -92,6 +111,28 @@ def equal(expected: Any, given: Any, texts: dict, path: tuple, tol: Tolerance) -
     if isinstance(expected, list) and isinstance(given, (int, float)) and len(expected) == 1:
         return equal(expected[0], given, texts, path, tol)
     return False, f"expected {describe(expected)}, got {describe(given)}"
+
+
+def _formula(text: str) -> bool:
+    return any(c in text for c in "*/+-^()") and len(text) <= 300
+
+
+def formula_equal(expected: str, given: str) -> bool | None:
+    """Two formulas that are the same function (SymPy), as a derivative answer may be written
+    in any order or form (6(2x + 1)^2 = 6*(2*x+1)**2); None when either is no formula."""
+    if len(given) > 300:
+        return None
+    from dlsolve.spec.derivative import implicit_products
+    from dlsolve.symbolic.parse import ParseError, parse
+
+    try:
+        a, _ = parse(implicit_products(expected))
+        b, _ = parse(implicit_products(given))
+    except (ParseError, TypeError, ValueError):
+        return None
+    import sympy as sp
+
+    return sp.simplify(a - b) == 0
 
 
 def shape(value: Any) -> str:

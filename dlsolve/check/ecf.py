@@ -79,7 +79,8 @@ def gd_world(spec: Any, answers: dict[str, Any]) -> dict[str, Any]:
     _, funcs = gradient(spec.function, spec.variables)
     out = [traj[0]]
     for point in traj[:-1]:
-        if not (isinstance(point, list) and all(_num(v) for v in point)):
+        if not (isinstance(point, list) and len(point) == len(spec.variables)
+                and all(_num(v) for v in point)):
             return {}
         g = evaluate(funcs, point)
         if g is None:

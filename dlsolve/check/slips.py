@@ -151,7 +151,28 @@ def perceptron(spec: Any, results: dict[str, Any]) -> Alternatives:
     return {"implements": [(claims, hint)]}
 
 
+def derivative(spec: Any, results: dict[str, Any]) -> Alternatives:
+    """The chain rule without its inner derivative: outer′(inner) alone."""
+    from dlsolve.symbolic.derivative import Explainer
+
+    out: Alternatives = {}
+    hint = ("the chain rule lost its inner derivative: outer′(inner) must be multiplied by "
+            "inner′")
+    many = len(spec.variables) > 1
+    slipped = [Explainer(v, many, forget_inner=True).explain(spec.function)
+               for v in spec.variables]
+    right = [str(d) for d in slipped]
+    if spec.at is not None:
+        point = dict(zip(spec.variables, spec.at))
+        values = [float(d.subs(point).evalf()) for d in slipped]
+        _add(out, "value", values if many else values[0], hint)
+        for v, value in zip(spec.variables, values) if many else ():
+            _add(out, f"partial_{v}", value, hint)
+    _add(out, "derivative", right if many else right[0], hint)
+    return out
+
+
 CATALOGUE: dict[str, Callable[[Any, dict[str, Any]], Alternatives]] = {
     "forward": network, "backprop": network, "loss": loss_problem, "conv": conv,
-    "convshape": convshape, "gd": gd, "perceptron": perceptron,
+    "convshape": convshape, "gd": gd, "perceptron": perceptron, "derivative": derivative,
 }

@@ -78,45 +78,6 @@ def _progress(files: list[Path]) -> Any:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("spec", type=click.Path(dir_okay=False))
-@click.argument("answers", type=click.Path(dir_okay=False))
-@click.option("--rtol", type=float, default=0.0, show_default=True,
-              help="Also accept answers within this relative error.")
-@click.option("--atol", type=float, default=0.0, show_default=True,
-              help="Also accept answers within this absolute error.")
-@click.option("--exact", is_flag=True,
-              help="Do not accept answers just because they agree to the digits written.")
-@output_options
-@click.pass_context
-def check(ctx: click.Context, spec: str, answers: str, rtol: float, atol: float, exact: bool,
-          fmt: str | None, output: str | None, digits: int, width: int | None) -> None:
-    """Check a student's answers (a YAML mapping of result names to values).
-
-    Exit 0 when every answer is right, 1 when any is wrong, 2 on bad input. An answer agrees
-    when it matches to the digits written (0.6023 accepts 0.60226...); a later answer
-    computed correctly from an earlier wrong one counts (error carried forward).
-
-    \b
-      dlsolve check problems/seed000-q4a-relu-network.yaml answers.yaml
-      dlsolve check problems/seed002-backprop-chain.yaml key.yaml --format json
-    """
-    from dlsolve.api import parse_document, solve_parsed
-    from dlsolve.check import check as run_check
-    from dlsolve.check.compare import Tolerance
-    from dlsolve.spec.load import load_file
-
-    doc = load_file(spec)
-    kind, parsed = parse_document(doc, "check")
-    solution = solve_parsed(doc, kind, parsed)
-    result = run_check(kind, parsed, solution, load_file(answers, keep_text=True),
-                       Tolerance(rtol, atol, not exact))
-    emit([result], **out_settings(fmt, output, digits, width))
-    if result.results["wrong"]:
-        ctx.exit(int(ExitStatus.WRONG_ANSWER))
-
-
-
-@click.command(context_settings=CONTEXT)
 @click.argument("kind", type=click.Choice(GENERATED_KINDS))
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--count", type=click.IntRange(1, 100000), default=10, show_default=True)
@@ -150,4 +111,4 @@ def generate(kind: str, seed: int, count: int, out_dir: str, key_format: str) ->
     click.echo(f"{n} variant(s) of {kind} (seed {seed}) written to {folder}/", err=True)
 
 
-COMMANDS = [solve, check, generate]
+COMMANDS = [solve, generate]

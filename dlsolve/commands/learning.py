@@ -1,8 +1,7 @@
-"""Commands for learning rules: perceptron, gd, optimize, prove."""
+"""Commands for learning rules: perceptron, gd, optimize."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -95,24 +94,4 @@ def optimize(spec: str | None, optimizer: str | None, compare: str | None,
     solve_and_emit("optimize", doc, out_settings(fmt, output, digits, width))
 
 
-@click.command(context_settings=CONTEXT)
-@click.argument("identity")
-@output_options
-def prove(identity: str, fmt: str | None, output: str | None, digits: int,
-          width: int | None) -> None:
-    """Prove an identity step by step with SymPy, or refute it with a counterexample.
-
-    IDENTITY is "lhs = rhs" or a name: sigmoid-derivative, sigmoid-symmetry, logit-inverse,
-    tanh-sigmoid, tanh-derivative, softmax-jacobian, softmax-ce-gradient, sigmoid-bce-gradient.
-
-    \b
-      dlsolve prove "sigmoid(-z) = 1 - sigmoid(z)"
-      dlsolve prove softmax-ce-gradient --format latex
-    """
-    is_file = identity.lower().endswith((".yaml", ".yml")) and Path(identity).is_file()
-    doc = flags_doc("prove", identity if is_file else None,
-                    {} if is_file else {"identity": identity}, {"identity": "IDENTITY"})
-    solve_and_emit("prove", doc, out_settings(fmt, output, digits, width))
-
-
-COMMANDS = [perceptron, gd, optimize, prove]
+COMMANDS = [perceptron, gd, optimize]

@@ -63,12 +63,16 @@ def round_decimals(x: float, places: int) -> float:
 
     >>> round_decimals(0.768, 2), round_decimals(0.125, 2), round_decimals(-2.5, 0)
     (0.77, 0.13, -3.0)
+    >>> round_decimals(2.0, 320), round_decimals(1e300, 3)
+    (2.0, 1e+300)
     """
     if not math.isfinite(x) or abs(x) >= 2.0**53:  # no decimals left to round there
         return x
     from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-    with localcontext(prec=64):
+    if places > 340:  # below the smallest double: nothing left to round
+        return x
+    with localcontext(prec=places + 20):
         return float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
 
 

@@ -62,8 +62,9 @@ class Renderer:
         items += mats
         return [getattr(self, "render_" + type(i).__name__)(i) for i in items]
 
-    def steps(self, solution: Solution) -> list[Any]:
-        level = self.settings.get("detail", "exam")
+    def steps(self, solution: Solution, level: str | None = None) -> list[Any]:
+        """The rendered steps shown at ``level`` (default: the ``detail`` setting)."""
+        level = level or self.settings.get("detail", "exam")
         out = []
         for step in solution.steps:
             if not shown(step, level):

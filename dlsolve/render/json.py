@@ -23,7 +23,7 @@ class JsonRenderer(Renderer):
             doc: dict[str, Any] = self.solution(solutions[0])
         else:
             doc = {"dlsolve": __version__, "problems": [self.solution(s) for s in solutions]}
-        return json.dumps(finite(doc), indent=2, allow_nan=False) + "\n"
+        return json.dumps(finite(doc), indent=2, allow_nan=True) + "\n"
 
     def solution(self, sol: Solution) -> dict[str, Any]:
         out: dict[str, Any] = {"dlsolve": __version__, "kind": sol.kind, "title": sol.title}
@@ -36,7 +36,7 @@ class JsonRenderer(Renderer):
                          for g in sol.givens]
         out["results"] = sol.results
         out["answer"] = list(sol.answer)
-        out["steps"] = self.steps(sol)
+        out["steps"] = self.steps(sol, "full")  # autograders get the whole derivation
         out["notes"] = list(sol.notes)
         return out
 
@@ -73,9 +73,10 @@ class JsonRenderer(Renderer):
 
 
 def finite(value: Any) -> Any:
-    """Replace inf/nan (not valid JSON) by the strings "inf", "-inf", "nan"."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    """NaN becomes the string "nan"; ±inf stay numbers, written Infinity and -Infinity (the
+    design's JSON for masked attention scores; Python's and JavaScript's parsers read them)."""
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
     if isinstance(value, dict):
         return {k: finite(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

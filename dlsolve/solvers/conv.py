@@ -13,6 +13,7 @@ from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels.activations import apply
 from dlsolve.kernels.convolution import conv_backward, conv_forward, full_convolution, pad
+from dlsolve.solvers.window_size import size_steps
 from dlsolve.spec.conv import ConvProblem
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step
 
@@ -23,7 +24,7 @@ def solve(spec: ConvProblem) -> Solution:
     x, k, g = spec.x, spec.k, spec.g
     op = "convolution" if spec.flip else "cross-correlation"
     sol = Solution("conv", f"2-D {op}: {_dims(x)} input, {k.shape[0]} filter(s) of "
-                   f"{k.shape[2]}×{k.shape[3]}", answer=("output",))
+                   f"{k.shape[2]}×{k.shape[3]}")
     sol.add(Note(f"Operation: {op}. " + (
         "The kernel is rotated 180° before sliding (true convolution, as seed 004 does)."
         if spec.flip else "The kernel slides as written (what deep-learning libraries call "
@@ -40,9 +41,11 @@ def solve(spec: ConvProblem) -> Solution:
                 MatrixStep("After the activation", Sym("a"), _layout(out, spec.many)))
         sol.set("pre_activation", _layout(y, spec.many))
     sol.set("output", _layout(out, spec.many))
+    sol.set("output_shape", list(out.shape) if spec.many else list(out.shape[1:]))
+    sol.answer = ("output", "output_shape")
     if spec.gy is not None:
         backward(sol, spec, kf, y)
-        sol.answer = ("output", "grad_input", "grad_kernel", "grad_bias")
+        sol.answer = ("output", "output_shape", "grad_input", "grad_kernel", "grad_bias")
     return sol
 
 
@@ -74,10 +77,10 @@ def setup(sol: Solution, spec: ConvProblem, kf: np.ndarray) -> None:
             sol.add(MatrixStep("Rotated 180° (rows and columns reversed): the kernel that slides",
                                Sym(f"{name.name}_f"),
                                _input_layout(kf[o], spec.channels)))
+    sol.add(*size_steps(x.shape[1], x.shape[2], k.shape[2], k.shape[3], g, spec.padding))
     sol.add(Step("Output size", E.Seq((Sym("H_out"), Sym("W_out")), ""),
                  value=E.Seq((Num(g.out[0]), Num(g.out[1])), "", "x"), approx=False,
-                 note=f"⌊(H + pads - d(k - 1) - 1)/s⌋ + 1 with stride {list(g.stride)}, "
-                      f"dilation {list(g.dilation)}"))
+                 key="output_shape"))
 
 
 def _window_terms(xp: np.ndarray, kf: np.ndarray, g, i: int, j: int) -> list[E.Expr]:

@@ -28,7 +28,7 @@ class Row:
 def solve(spec: ParamsProblem) -> Solution:
     sol = Solution("params", f"Parameters of a {len(spec.layers)}-layer network on a "
                    f"{'×'.join(map(str, spec.input))} input",
-                   answer=("total", "weights", "per_layer"))
+                   answer=("total", "per_layer", "weights", "biases"))
     shape, rows = list(spec.input), []
     rf, jump, counts = 1, 1, {}
     sol.add(Heading("Layer by layer"))
@@ -82,6 +82,7 @@ def _summary(sol: Solution, rows: list[Row]) -> None:
                  "activations are not counted."))
     sol.set("total", total)
     sol.set("weights", weights)
+    sol.set("biases", total - weights)
     sol.set("trainable", trainable)
     sol.set("non_trainable", total - trainable)
     sol.set("per_layer", [r.cost.params for r in rows])

@@ -12,6 +12,7 @@ import numpy as np
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels.convolution import pad, pool_backward, pool_forward
+from dlsolve.solvers.window_size import size_steps
 from dlsolve.spec.conv import PoolProblem
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step
 
@@ -38,6 +39,7 @@ def solve(spec: PoolProblem) -> Solution:
                      "Average pooling divides by the number of real (unpadded) cells "
                      + ("(TensorFlow's padding 'same' never counts padded cells)." if spec.same
                         else "(count_include_pad: false)."))
+    sol.add(*size_steps(x.shape[1], x.shape[2], kh, kw, g, "same" if spec.same else None))
     res = pool_forward(x, spec.mode, kh, kw, g, spec.count_include_pad)
     windows(sol, spec, res)
     for c in range(x.shape[0]):
