@@ -11,6 +11,7 @@ import math
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
+from dlsolve.kernels import losses as L
 from dlsolve.kernels.losses import LossSpec, convention
 from dlsolve.kernels.network import Network, Pass, forward
 from dlsolve.render.numbers import fmt_number
@@ -28,14 +29,79 @@ def solve(spec: NetworkProblem) -> Solution:
     net = spec.net
     sol = Solution("forward", "Forward pass: " + describe(net), answer=("outputs",))
     intro(sol, net)
-    p = forward(net)
+    givens(sol, spec)
+    batch = spec.samples
+    passes = [forward(net, x=list(x), sample=s) for s, x in enumerate(batch.xs)]
+    p = passes[0]
+    if spec.batched:
+        sol.add(Note(f"A batch of {len(batch)} samples: sample 1 is worked in full, the others "
+                     "are tabulated."))
+    dropout_note(sol, net)
     forward_steps(sol, net, p, spec.matrix_view)
     outputs_step(sol, net, p)
-    record(sol, net, p)
+    record(sol, net, passes, spec.batched)
     if spec.targets is not None and spec.loss is not None:
+        from dlsolve.solvers.training_steps import forward_batch_loss
+
         loss_section(sol, net, p, spec.loss, spec.targets, spec.loss_defaulted)
+        if spec.batched:
+            forward_batch_loss(sol, net, spec.loss, batch, passes)
+        else:
+            sol.set("loss", L.sample(spec.loss, spec.targets, p.outputs(net)).loss)
+        _chain_factors(sol, spec, passes)
         sol.answer = ("outputs", "loss")
     return sol
+
+
+def _chain_factors(sol: Solution, spec: NetworkProblem, passes: list[Pass]) -> None:
+    """dE/d(unit) and f'(z) results (O29: forward reports them when it has targets)."""
+    from dlsolve.kernels.backprop import backward
+
+    assert spec.loss is not None
+    batch = spec.samples
+    backs = [backward(spec.net, p, spec.loss, list(t), scale=batch.weight)
+             for p, t in zip(passes, batch.ts)]
+    record_chain(sol, spec.net, passes, backs, spec.batched)
+
+
+def givens(sol: Solution, spec: NetworkProblem) -> None:
+    """The problem's data in the exam's symbols: inputs, parameters, targets, step size."""
+    net = spec.net
+    if spec.batched:
+        sol.given("X", [list(x) for x in spec.samples.xs], "inputs (one row per sample)")
+    else:
+        for name, v in zip(net.inputs, net.input_values):
+            sol.given(name, v, "input")
+    if net.form == "matrix" and len(net.params) > 40:
+        sol.given("W", f"{len(net.params)} parameters (in the spec)", "weights and biases")
+    else:
+        for k, v in net.params.items():
+            sol.given(k, v, "bias" if k.startswith("b") else "weight")
+    if spec.targets is not None:
+        if spec.batched:
+            sol.given("T", [list(t) for t in spec.samples.ts], "targets (one row per sample)")
+        else:
+            from dlsolve.solvers.loss import target_name
+
+            one = len(spec.targets) == 1
+            if spec.loss is not None and spec.loss.name == "sparse_cce":
+                sol.given("y", spec.targets[0], "class index (0-based)")
+            for o, t in zip(net.outputs if len(spec.targets) == len(net.outputs) else [],
+                            spec.targets):
+                sol.given("t" if one else target_name(o), t, "target")
+    if spec.learning_rate is not None and spec.optimizer is None:
+        sol.given("eta", spec.learning_rate, "learning rate")
+
+
+def dropout_note(sol: Solution, net: Network) -> None:
+    """Which layers drop units, with which convention (or that none does)."""
+    for li, drop in sorted(net.dropout.items()):
+        prob = (f"keep probability {1 - drop.p:g} (CS231n's convention; p = 1 - keep = "
+                f"{drop.p:g} dropped)" if drop.keep_given else
+                f"drop probability p = {drop.p:g} (PyTorch's convention)")
+        sol.add(Note(f"Dropout on layer {li + 1}: inverted dropout, a = f(z)·m/(1 - p) with the "
+                     f"given mask m and {prob}; the next layer reads the scaled a, and the "
+                     "dropped units pass no gradient back."))
 
 
 def describe(net: Network) -> str:
@@ -125,11 +191,19 @@ def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
                      E.exp(Num(z)) / den_n, value=p.values[name], key=name))
     elif u.act.fn.name == "linear":
         sol.add(Step(f"Output of {name} (linear: no activation)", Sym(name), Sym(u.zsym),
-                     value=p.values[name], key=name))
+                     value=p.activation(name), key=None if name in p.factor else name))
     else:
         sol.add(Step(f"Activation of {name}", Sym(name), E.Call(u.act.fn.fname,
                                                                  (Sym(u.zsym),)),
-                     u.act.fn.substituted(z, u.act.params), value=p.values[name], key=name))
+                     u.act.fn.substituted(z, u.act.params), value=p.activation(name),
+                     key=None if name in p.factor else name))
+    if name in p.factor:
+        drop = net.dropout[u.layer - 1]
+        m = p.factor[name] * (1 - drop.p)
+        sol.add(Step(f"Dropout on {name} (mask {m:g})", Sym(name),
+                     E.Mul((Sym(f"f({u.zsym})"), Sym("m"))) / E.Bracket("paren", Num(1) - Sym("p")),
+                     E.Mul((Num(p.activation(name)), Num(m))) / E.Bracket(
+                         "paren", Num(1) - Num(drop.p)), value=p.values[name], key=name))
 
 
 def matrix_steps(sol: Solution, net: Network, li: int, p: Pass,
@@ -145,19 +219,56 @@ def matrix_steps(sol: Solution, net: Network, li: int, p: Pass,
             MatrixStep("z = W·x + b", Sym(f"z{li + 1}"), [[p.z[n]] for n in layer]))
 
 
-def record(sol: Solution, net: Network, p: Pass) -> None:
-    """Results: every unit's output and z, per-layer lists, the outputs."""
+def record(sol: Solution, net: Network, passes: list[Pass], batched: bool = False) -> None:
+    """Results: every unit's output and z, per-layer lists, the outputs (a leading sample
+    axis for a batch)."""
+    p = passes[0]
     bad = [n for n in net.units if not (math.isfinite(p.z[n]) and math.isfinite(p.values[n]))]
     if bad:
         sol.note(f"{', '.join(bad[:6])}{' …' if len(bad) > 6 else ''}: the values overflow double "
                  f"precision (beyond ±1.8e308) and are reported as inf or nan.")
+
+    def per(f):  # type: ignore[no-untyped-def]
+        return [f(q) for q in passes] if batched else f(p)
+
     for layer in net.layers:
         for n in layer:
-            sol.set(n, p.values[n])
-            sol.set(f"z_{n}", p.z[n])
-    sol.set("outputs", p.outputs(net))
-    sol.set("layer_z", [[p.z[n] for n in layer] for layer in net.layers])
-    sol.set("layer_outputs", [[p.values[n] for n in layer] for layer in net.layers])
+            sol.set(n, per(lambda q, n=n: q.values[n]))
+            sol.set(f"z_{n}", per(lambda q, n=n: q.z[n]))
+    sol.set("outputs", per(lambda q: q.outputs(net)))
+    layers = net.layers
+    if batched:
+        sol.set("layer_z", [[[q.z[n] for n in layer] for q in passes] for layer in layers])
+        sol.set("layer_outputs", [[[q.values[n] for n in layer] for q in passes]
+                                  for layer in layers])
+    else:
+        sol.set("layer_z", [[p.z[n] for n in layer] for layer in layers])
+        sol.set("layer_outputs", [[p.values[n] for n in layer] for layer in layers])
+
+
+def record_chain(sol: Solution, net: Network, passes: list[Pass], backs: list,
+                 batched: bool = False) -> None:
+    """Chain factors: dE_d<unit> (∂E/∂ of the unit's output), d<unit>_dz (f'(z), none for
+    softmax units), deltas; per layer layer_dE_da, layer_fprime (null for softmax)."""
+    def per(f):  # type: ignore[no-untyped-def]
+        return [f(b) for b in backs] if batched else f(backs[0])
+
+    for layer in net.layers:
+        for n in layer:
+            sol.set(f"dE_d{n}", per(lambda b, n=n: b.dE_da.get(n, 0.0)))
+            if not net.units[n].act.softmax:
+                sol.set(f"d{n}_dz", per(lambda b, n=n: b.fprime[n]))
+
+    def layers(f):  # type: ignore[no-untyped-def]
+        if batched:
+            return [[[f(b, n) for n in layer] for b in backs] for layer in net.layers]
+        return [[f(backs[0], n) for n in layer] for layer in net.layers]
+
+    sol.set("deltas", layers(lambda b, n: b.delta[n]))
+    sol.set("layer_dE_da", layers(lambda b, n: b.dE_da.get(n, 0.0)))
+    sol.set("layer_fprime", [None if all(net.units[n].act.softmax for n in layer) else row
+                             for layer, row in zip(net.layers, layers(
+                                 lambda b, n: b.fprime.get(n)))])
 
 
 def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
@@ -178,7 +289,6 @@ def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: 
     if defaulted:
         sol.note(f"No loss: was given; {loss.name} was used ({loss.title}).")
     res = loss_steps(sol, loss, targets, p.outputs(net), net.outputs, net.outputs)
-    sol.set("loss", res.loss)
     if len(net.outputs) == 1 and loss.name not in ("cce", "sparse_cce"):
         sol.add(Step("Loss", Sym("E"), Sym(f"E_{net.outputs[0]}"), value=res.loss, key="loss"))
     return res.loss
