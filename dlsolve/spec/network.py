@@ -266,10 +266,10 @@ def _layer_fields(lr_: Reader, n_in: int | None, layout: str, samples: int) -> t
         got = f"{units}×{cols}" if layout == "out_in" else f"{cols}×{units}"
         lr_.expected("weights", f"a {shape} matrix for this layer's {n_in} input(s)", Said(got))
         return None
-    if BAD in (b, act, names, drop):
-        return None
-    bias = b if isinstance(b, list) else [b] * units  # type: ignore[operator]
-    return w, bias, act, names, drop
+    # fields already reported as wrong get stand-ins, so later fields are checked in this run
+    bias = b if isinstance(b, list) else [0 if b is BAD else b] * units  # type: ignore[operator]
+    return (w, bias, LINEAR if act is BAD else act, None if names is BAD else names,
+            None if drop is BAD else drop)
 
 
 def _build_matrix(in_names: list[str], x: list[float], raw: list[tuple],
