@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.mathfns import round_hand
@@ -40,10 +41,11 @@ class Backward:
     dE_da: dict[str, float]            # dE/d(unit output)
     fprime: dict[str, float | None]    # f'(z) (None for softmax units)
     delta: dict[str, float]            # dE/dz
-    grads: dict[str, float]
+    grads: Any                         # parameter name -> dE/dp (a dict, or a lazy mapping)
     output_grad: dict[str, float]      # dE/do straight from the loss
     softmax_ce: bool
     kink_notes: list[str] = field(default_factory=list)
+    direct: dict[str, float] = field(default_factory=dict)  # deltas written as ŷ - y
 
 
 def targets_row(loss: L.LossSpec, targets: list[float], n: int) -> list[float]:
@@ -72,35 +74,47 @@ def backward(net: Network, p: Pass, loss: L.LossSpec, targets: list[float],
     """Deltas and gradients of one forward pass (``rnd`` rounds every intermediate);
     ``scale`` multiplies the loss (1/N for one sample of a batch mean)."""
     params = params if params is not None else net.params
-    outs = p.outputs(net)
-    g = [rnd(v * scale) for v in L.gradient(loss, targets, outs)]
-    softmax_ce = is_softmax_ce(net, loss)
-    b = Backward({}, {}, {}, {k: 0.0 for k in params}, dict(zip(net.outputs, g)), softmax_ce)
-    for o, v in zip(net.outputs, g):
-        b.dE_da[o] = b.dE_da.get(o, 0.0) + v
-    direct = _sigmoid_bce_deltas(net, p, loss, targets, scale)
+    b = start(net, p, loss, targets, {k: 0.0 for k in params}, rnd, scale)
     for layer in reversed(net.layers):
-        group = [u for u in layer if net.units[u].act.softmax]
-        for name in layer:
-            u = net.units[name]
-            if u.act.softmax:
-                continue
-            fp, note = u.act.fn.derivative(p.z[name], u.act.params, u.act.kink)
-            if u.act.fn.dfy is not None:  # a(1 - a) from the output as written down
-                fp = u.act.fn.dfy(p.activation(name))
-            if note:
-                b.kink_notes.append(f"{name}: {note}")
-            b.fprime[name] = rnd(fp)
-            if name in direct:
-                b.delta[name] = rnd(direct[name])
-            else:
-                b.delta[name] = rnd(b.dE_da.get(name, 0.0) * p.factor.get(name, 1.0)
-                                    * b.fprime[name])
-        if group:
-            _softmax_deltas(net, p, b, group, loss, targets, rnd, scale)
+        layer_deltas(net, p, b, layer, loss, targets, rnd, scale)
         for name in layer:
             _propagate(net, p, b, name, params, rnd)
     return b
+
+
+def start(net: Network, p: Pass, loss: L.LossSpec, targets: list[float], grads: Any,
+          rnd: Rounder = identity, scale: float = 1.0) -> Backward:
+    """A Backward holding dE/d(output) from the loss (times ``scale``)."""
+    g = [rnd(v * scale) for v in L.gradient(loss, targets, p.outputs(net))]
+    b = Backward({}, {}, {}, grads, dict(zip(net.outputs, g)), is_softmax_ce(net, loss))
+    for o, v in zip(net.outputs, g):
+        b.dE_da[o] = b.dE_da.get(o, 0.0) + v
+    b.direct = _sigmoid_bce_deltas(net, p, loss, targets, scale)
+    return b
+
+
+def layer_deltas(net: Network, p: Pass, b: Backward, layer: list[str], loss: L.LossSpec,
+                 targets: list[float], rnd: Rounder = identity, scale: float = 1.0) -> None:
+    """f'(z) and delta = dE/da · (dropout factor) · f'(z) for each unit of a layer whose
+    dE/da is complete (softmax groups: the Jacobian, or p - t with cross-entropy)."""
+    group = [u for u in layer if net.units[u].act.softmax]
+    for name in layer:
+        u = net.units[name]
+        if u.act.softmax:
+            continue
+        fp, note = u.act.fn.derivative(p.z[name], u.act.params, u.act.kink)
+        if u.act.fn.dfy is not None:  # a(1 - a) from the output as written down
+            fp = u.act.fn.dfy(p.activation(name))
+        if note:
+            b.kink_notes.append(f"{name}: {note}")
+        b.fprime[name] = rnd(fp)
+        if name in b.direct:
+            b.delta[name] = rnd(b.direct[name])
+        else:
+            b.delta[name] = rnd(b.dE_da.get(name, 0.0) * p.factor.get(name, 1.0)
+                                * b.fprime[name])
+    if group:
+        _softmax_deltas(net, p, b, group, loss, targets, rnd, scale)
 
 
 def _sigmoid_bce_deltas(net: Network, p: Pass, loss: L.LossSpec, targets: list[float],

@@ -68,6 +68,30 @@ class Network:
     weight_names: list[list[list[str]]] = field(default_factory=list)  # matrix form [l][j][i]
     bias_names: list[list[str]] = field(default_factory=list)          # matrix form [l][j]
     dropout: dict[int, Dropout] = field(default_factory=dict)          # by layer index (0-based)
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def uses(self, param: str) -> list[tuple[str, str | None]]:
+        """(unit, source) for each use of a parameter; source None for a bias."""
+        if "uses" not in self._index:
+            idx: dict[str, list[tuple[str, str | None]]] = {}
+            for u in self.units.values():
+                for s, w in zip(u.sources, u.weights):
+                    if isinstance(w, str):
+                        idx.setdefault(w, []).append((u.name, s))
+                if isinstance(u.bias, str):
+                    idx.setdefault(u.bias, []).append((u.name, None))
+            self._index["uses"] = idx
+        return self._index["uses"].get(param, [])
+
+    def consumers(self, name: str) -> list[tuple[str, Weight]]:
+        """(unit, weight) for every unit that reads ``name``."""
+        if "consumers" not in self._index:
+            idx: dict[str, list[tuple[str, Weight]]] = {}
+            for u in self.units.values():
+                for s, w in zip(u.sources, u.weights):
+                    idx.setdefault(s, []).append((u.name, w))
+            self._index["consumers"] = idx
+        return self._index["consumers"].get(name, [])
 
     def value(self, w: Weight | None, params: dict[str, float] | None = None) -> float:
         """The number a weight or bias stands for (0 for no bias)."""

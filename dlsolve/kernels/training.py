@@ -45,6 +45,7 @@ class Epoch:
     penalty: float
     data_grads: dict[str, float]
     penalty_grads: dict[str, float] = field(default_factory=dict)
+    _grads: dict[str, float] | None = field(default=None, repr=False)
 
     @property
     def loss(self) -> float:
@@ -52,7 +53,12 @@ class Epoch:
 
     @property
     def grads(self) -> dict[str, float]:
-        return {k: v + self.penalty_grads.get(k, 0.0) for k, v in self.data_grads.items()}
+        """Data gradients plus the penalty's (computed once)."""
+        if self._grads is None:
+            pg = self.penalty_grads
+            self._grads = {k: v + pg.get(k, 0.0) for k, v in self.data_grads.items()} if pg else \
+                self.data_grads
+        return self._grads
 
 
 def weight_names(net: Network) -> list[str]:
@@ -66,15 +72,20 @@ def run(net: Network, loss: L.LossSpec, batch: Batch, params: dict[str, float],
         reg: R.Regularization = R.NONE, round_to: int | None = None,
         rnd: Rounder = identity, samples: int | None = None) -> Epoch:
     """Forward and backward over the batch (the first ``samples`` only, when given)."""
-    passes, backs, losses = [], [], []
+    from dlsolve.kernels import dense
+
     wt = batch.weight
-    for s, (x, t) in enumerate(zip(batch.xs[:samples], batch.ts[:samples])):
-        p = forward(net, params, round_to, x=list(x), sample=s)
-        b = backward(net, p, loss, list(t), params, rnd, scale=wt)
-        passes.append(p)
-        backs.append(b)
-        losses.append(L.sample(loss, list(t), p.outputs(net)).loss)
-    grads = {k: rnd(math.fsum(b.grads[k] for b in backs)) for k in params}
+    if dense.applicable(net, round_to):
+        passes, backs, losses, grads = dense.run(net, loss, batch, params, samples)
+    else:
+        passes, backs, losses = [], [], []
+        for s, (x, t) in enumerate(zip(batch.xs[:samples], batch.ts[:samples])):
+            p = forward(net, params, round_to, x=list(x), sample=s)
+            b = backward(net, p, loss, list(t), params, rnd, scale=wt)
+            passes.append(p)
+            backs.append(b)
+            losses.append(L.sample(loss, list(t), p.outputs(net)).loss)
+        grads = {k: rnd(math.fsum(b.grads[k] for b in backs)) for k in params}
     ep = Epoch(passes, backs, losses, rnd(wt * math.fsum(losses)), 0.0, grads)
     if reg:
         ws = weight_names(net)
@@ -106,11 +117,18 @@ def objective(net: Network, loss: L.LossSpec, batch: Batch, reg: R.Regularizatio
     """params -> the (stable) loss of the first ``samples`` samples plus the penalty."""
     ws = weight_names(net) if reg else []
 
+    from dlsolve.kernels import dense
+
+    def per_sample(t: list[float], p: Pass) -> float:
+        return stable_loss(net, loss, t, p)
+
     def f(params: dict[str, float]) -> float:
-        total = math.fsum(stable_loss(net, loss, list(t), forward(net, params, x=list(x),
-                                                                  sample=s))
-                          for s, (x, t) in enumerate(zip(batch.xs[:samples],
-                                                         batch.ts[:samples])))
+        if dense.applicable(net, None):
+            total = dense.loss_only(net, loss, batch, params, samples, per_sample)
+        else:
+            total = math.fsum(per_sample(list(t), forward(net, params, x=list(x), sample=s))
+                              for s, (x, t) in enumerate(zip(batch.xs[:samples],
+                                                             batch.ts[:samples])))
         return batch.weight * total + (R.penalty(reg, [params[w] for w in ws]) if reg else 0.0)
 
     return f

@@ -46,8 +46,9 @@ def verify(sol: Solution, spec: NetworkProblem, pl: K.Plan, ep: K.Epoch) -> None
 
 def nest(net: Network, values: dict[str, float]) -> tuple[Any, Any]:
     """(per-layer weight matrices, per-layer bias lists) of a parameter table."""
-    return ([[[values.get(w, 0.0) for w in row] for row in layer] for layer in net.weight_names],
-            [[values.get(x, 0.0) for x in layer] for layer in net.bias_names])
+    get = values.get
+    return ([[[float(get(w, 0.0)) for w in row] for row in layer] for layer in net.weight_names],
+            [[float(get(x, 0.0)) for x in layer] for layer in net.bias_names])
 
 
 def results(sol: Solution, spec: NetworkProblem, trace: K.Trace, order: list[str]) -> None:
@@ -68,19 +69,16 @@ def results(sol: Solution, spec: NetworkProblem, trace: K.Trace, order: list[str
         sol.set("data_loss", ep.data_loss)
         sol.set("penalty", ep.penalty)
     grads, params = ep.grads, trace.params
+    put = sol.results  # plain floats and lists already: no conversion needed
     for k in order:
-        sol.set(f"grad_{k}", grads[k])
-        sol.set(f"new_{k}", params[k])
+        put[f"grad_{k}"] = float(grads[k])
+        put[f"new_{k}"] = float(params[k])
     final = [p.outputs(net) for p in trace.final.passes]
     sol.set("final_outputs", final if spec.batched else final[0])
     if net.form == "matrix":
-        gw, gb = nest(net, grads)
-        nw, nb = nest(net, params)
-        sol.set("grad_weights", gw)
-        sol.set("grad_biases", gb)
-        sol.set("new_weights", nw)
-        sol.set("new_biases", nb)
-        sol.set("history", [dict(zip(("weights", "biases"), nest(net, a))) for a in trace.after])
+        put["grad_weights"], put["grad_biases"] = nest(net, grads)
+        put["new_weights"], put["new_biases"] = nest(net, params)
+        put["history"] = [dict(zip(("weights", "biases"), nest(net, a))) for a in trace.after]
     else:
         sol.set("history", [{k: a[k] for k in order} for a in trace.after])
     _state(sol, spec, trace, order)
@@ -94,9 +92,7 @@ def trace_targets(spec: NetworkProblem) -> tuple[float, ...]:
 def _state(sol: Solution, spec: NetworkProblem, trace: K.Trace, order: list[str]) -> None:
     for name, vals in trace.state.items():
         if spec.net.form == "matrix":
-            w, b = nest(spec.net, vals)
-            sol.set(f"{name}_weights", w)
-            sol.set(f"{name}_biases", b)
+            sol.results[f"{name}_weights"], sol.results[f"{name}_biases"] = nest(spec.net, vals)
         else:
             for k in order:
                 sol.set(f"{name}_{k}", vals.get(k, 0.0))
@@ -107,6 +103,12 @@ def _answer(sol: Solution, spec: NetworkProblem, order: list[str]) -> None:
     last epoch, labelled so when there are several)."""
     net = spec.net
     extra = ("data_loss", "penalty") if spec.reg else ()
+    if net.form == "matrix" and len(net.params) > 60:  # too many numbers for an answer box
+        sol.answer = ("loss",) + extra + ("final_loss",)
+        sol.add(Note(f"All {len(net.params)} gradients and updated parameters are in the "
+                     "tables above (and every one in JSON: grad_weights, new_weights, ...).",
+                     detail="brief"))
+        return
     if net.form == "matrix":
         sol.answer = ("loss",) + extra + ("grad_weights", "grad_biases", "new_weights",
                                           "new_biases")

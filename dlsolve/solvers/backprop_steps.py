@@ -91,12 +91,8 @@ def unit_delta_steps(sol: Solution, net: Network, p: Pass, b: Backward, name: st
 
 def consumers(net: Network, name: str) -> list[tuple[str, E.Expr, float]]:
     """(consumer unit, weight symbol, weight value) for every unit fed by ``name``."""
-    out = []
-    for c in net.units.values():
-        for s, w in zip(c.sources, c.weights):
-            if s == name:
-                out.append((c.name, Sym(w) if isinstance(w, str) else Num(w), net.value(w)))
-    return out
+    return [(c, Sym(w) if isinstance(w, str) else Num(w), net.value(w))
+            for c, w in net.consumers(name)]
 
 
 def hidden_steps(sol: Solution, net: Network, p: Pass, b: Backward,
@@ -139,12 +135,7 @@ def delta_table(net: Network, p: Pass, b: Backward, layer: list[str], title: str
 
 def uses(net: Network, param: str) -> list[tuple[str, str | None]]:
     """(unit, source) for each use of a parameter; source None for a bias."""
-    out: list[tuple[str, str | None]] = []
-    for u in net.units.values():
-        out += [(u.name, s) for s, w in zip(u.sources, u.weights) if w == param]
-        if u.bias == param:
-            out.append((u.name, None))
-    return out
+    return net.uses(param)
 
 
 def chain(net: Network, unit: str, loss: L.LossSpec, b: Backward) -> list[str] | None:

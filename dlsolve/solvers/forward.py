@@ -67,8 +67,11 @@ def _chain_factors(sol: Solution, spec: NetworkProblem, passes: list[Pass]) -> N
 def givens(sol: Solution, spec: NetworkProblem) -> None:
     """The problem's data in the exam's symbols: inputs, parameters, targets, step size."""
     net = spec.net
-    if spec.batched:
-        sol.given("X", [list(x) for x in spec.samples.xs], "inputs (one row per sample)")
+    xs = spec.samples.xs
+    if spec.batched and len(xs) * len(xs[0]) > 200:
+        sol.given("X", f"{len(xs)} × {len(xs[0])} (in the spec)", "inputs (one row per sample)")
+    elif spec.batched:
+        sol.given("X", [list(x) for x in xs], "inputs (one row per sample)")
     else:
         for name, v in zip(net.inputs, net.input_values):
             sol.given(name, v, "input")
@@ -78,8 +81,12 @@ def givens(sol: Solution, spec: NetworkProblem) -> None:
         for k, v in net.params.items():
             sol.given(k, v, "bias" if k.startswith("b") else "weight")
     if spec.targets is not None:
-        if spec.batched:
-            sol.given("T", [list(t) for t in spec.samples.ts], "targets (one row per sample)")
+        ts = spec.samples.ts
+        if spec.batched and len(ts) * len(ts[0]) > 200:
+            sol.given("T", f"{len(ts)} × {len(ts[0])} (in the spec)", "targets (one row per "
+                      "sample)")
+        elif spec.batched:
+            sol.given("T", [list(t) for t in ts], "targets (one row per sample)")
         else:
             from dlsolve.solvers.loss import target_name
 

@@ -64,7 +64,8 @@ def optimizer_steps(sol: Solution, pl: K.Plan, params: dict[str, float],
         _param_lines(sol, name, h, t, k, params[k], trace.steps[epoch][k],
                      start_state(pl, trace, epoch, k))
     announce_rest(sol, todo, MAX_STEPS, "updated the same way")
-    kept = [k for k in order if k not in set(todo)]
+    updating = set(todo)
+    kept = [k for k in order if k not in updating]
     if kept:
         sol.add(Note(f"{', '.join(kept[:6])}{' …' if len(kept) > 6 else ''} do not update "
                      "(their state stays as given).", "warning"))
