@@ -319,3 +319,25 @@ def test_lr_alias_and_missing_learning_rate_message(tmp_path):
     r = json.loads(run(["backprop", write(tmp_path, json.dumps(spec), "b.yaml"), "--format",
                         "json"]).stdout)["results"]
     assert r["new_weights"] == [[[2.0 - 0.5 * 1.0]]]
+
+
+def test_the_numpy_path_for_big_networks_matches_the_unit_by_unit_kernel(monkeypatch):
+    import dlsolve.kernels.dense as dense
+
+    rng = random.Random(5)
+    sizes = [70, 30, 3]
+    layers = [{"weights": [[_rand(rng, -0.2, 0.2) for _ in range(sizes[i])]
+                           for _ in range(sizes[i + 1])],
+               "bias": [_rand(rng, -0.1, 0.1) for _ in range(sizes[i + 1])],
+               "activation": "tanh" if i == 0 else "softmax"} for i in range(2)]
+    layers[0]["dropout"] = {"p": 0.25, "mask": [[rng.randint(0, 1) for _ in range(30)]
+                                                for _ in range(3)]}
+    spec = {"kind": "backprop", "inputs": [[_rand(rng) for _ in range(70)] for _ in range(3)],
+            "layers": layers, "targets": [[1, 0, 0], [0, 1, 0], [0, 0, 1]], "loss": "cce",
+            "optimizer": "adam", "hyper": {"lr": 0.01}, "regularization": {"l2": 0.01}}
+    fast = dlsolve.solve(spec).results
+    monkeypatch.setattr(dense, "MIN_PARAMS", 10 ** 9)
+    slow = dlsolve.solve(spec).results
+    for key in ("loss", "grad_weights", "grad_biases", "new_weights", "deltas", "layer_dE_da",
+                "outputs", "final_loss", "m_weights"):
+        assert _flat(fast[key]) == pytest.approx(_flat(slow[key]), rel=1e-12, abs=1e-15), key

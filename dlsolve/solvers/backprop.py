@@ -16,6 +16,7 @@ from dlsolve.kernels.network import param_order
 from dlsolve.solvers import backprop_results as res
 from dlsolve.solvers import training_steps as TS
 from dlsolve.solvers.backprop_steps import (
+    chained,
     d,
     delta_table,
     gradient_steps,
@@ -101,10 +102,11 @@ def derivation(sol: Solution, spec: NetworkProblem, pl: K.Plan, trace: K.Trace, 
     if batched and pl.batch.weight != 1:
         sol.add(Note(f"Each sample's loss enters the batch loss times 1/{len(pl.batch)}, so "
                      f"sample 1's gradients below carry that factor.", detail="exam"))
-    output_steps(sol, net, p, b, loss, t)
+    ch = chained(net, p, b, loss, order)
+    output_steps(sol, net, p, b, loss, t, ch)
     if len(net.layers) > 1 or len(net.outputs) > 1:
         sol.add(delta_table(net, p, b, net.layers[-1], "Output deltas"))
-    hidden_steps(sol, net, p, b, params)
+    hidden_steps(sol, net, p, b, params, ch)
     gradient_steps(sol, net, p, b, loss, params, order)
     if batched:
         TS.batch_gradients(sol, ep, order)
@@ -134,14 +136,17 @@ def update_steps(sol: Solution, params: dict[str, float], grads: dict[str, float
                      f"update; {', '.join(kept[:6])}{' …' if len(kept) > 6 else ''} keep their "
                      f"values (their gradients are still shown).", "warning"))
     todo = [k for k in order if k in updated]
-    for k in todo[:MAX_UPDATE_STEPS]:
+    for i, k in enumerate(todo[:MAX_UPDATE_STEPS]):
         sol.add(Step("", Sym(f"{k}_new"), Sym(k) - Sym("eta") * d("E", k),
-                     Num(params[k]) - Num(lr) * Num(grads[k]), value=new[k], key=f"new_{k}"))
-    TS.announce_rest(sol, todo, MAX_UPDATE_STEPS, "updated the same way")
+                     Num(params[k]) - Num(lr) * Num(grads[k]), value=new[k], key=f"new_{k}",
+                     detail="exam" if i == 0 or len(todo) <= 2 else "full"))
+    if len(todo) > 2:
+        sol.add(Note(f"{', '.join(todo[1:-1][:5])}{' …' if len(todo) > 7 else ''} and "
+                     f"{todo[-1]} are updated the same way (p_new = p - η·∂E/∂p):"))
     sol.add(TableStep("Old, gradient, new", ("parameter", "old", "∂E/∂p", "new"),
                       capped([(k, params[k], grads[k], new[k] if k in updated else
                                f"{new[k]:g} (kept)") for k in order]),
-                      detail="exam" if len(todo) > MAX_UPDATE_STEPS else "full"))
+                      detail="exam" if len(todo) > 2 else "full"))
 
 
 def capped(rows: list[tuple], limit: int = 40) -> tuple:

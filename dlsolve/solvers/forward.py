@@ -8,6 +8,7 @@ the spec gives targets. Large layers are computed in full but shown elided.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
@@ -180,7 +181,9 @@ def forward_steps(sol: Solution, net: Network, p: Pass, matrix_view: bool = Fals
         rows = [(n, p.z[n], p.values[n]) for n in layer]
         if len(rows) > TABLE_ROWS:
             rows = rows[:TABLE_ROWS - 5] + [("…", "", "")] + rows[-4:]
-        sol.add(TableStep(f"Layer {li + 1} summary", ("unit", "z", "output"), tuple(rows)))
+        # every unit worked above: the summary repeats them (kept at full detail)
+        sol.add(TableStep(f"Layer {li + 1} summary", ("unit", "z", "output"), tuple(rows),
+                          detail="full" if len(shown) == len(layer) else "exam"))
 
 
 def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
@@ -285,7 +288,9 @@ def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
     else:
         step = Step("Network output", E.Seq(tuple(Sym(o) for o in net.outputs), "()"),
                     value=E.Seq(tuple(Num(v) for v in outs), "()"), key="outputs")
-    sol.add(Heading("Outputs"), step)
+    repeat = len(outs) == 1  # the value was just worked as the last unit's
+    sol.add(Heading("Outputs", detail="full" if repeat else "exam"),
+            replace(step, detail="full") if repeat else step)
 
 
 def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: list[float],
@@ -297,5 +302,6 @@ def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: 
         sol.note(f"No loss: was given; {loss.name} was used ({loss.title}).")
     res = loss_steps(sol, loss, targets, p.outputs(net), net.outputs, net.outputs)
     if len(net.outputs) == 1 and loss.name not in ("cce", "sparse_cce"):
-        sol.add(Step("Loss", Sym("E"), Sym(f"E_{net.outputs[0]}"), value=res.loss, key="loss"))
+        sol.add(Step("Loss", Sym("E"), Sym(f"E_{net.outputs[0]}"), value=res.loss, key="loss",
+                     detail="full"))
     return res.loss
