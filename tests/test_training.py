@@ -8,6 +8,7 @@ by hand.
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import pytest
@@ -341,3 +342,35 @@ def test_the_numpy_path_for_big_networks_matches_the_unit_by_unit_kernel(monkeyp
     for key in ("loss", "grad_weights", "grad_biases", "new_weights", "deltas", "layer_dE_da",
                 "outputs", "final_loss", "m_weights"):
         assert _flat(fast[key]) == pytest.approx(_flat(slow[key]), rel=1e-12, abs=1e-15), key
+
+
+def test_bundled_training_problems_by_hand():
+    from pathlib import Path
+
+    problems = Path(__file__).parent.parent / "problems"
+    r = dlsolve.solve(problems / "batch-linear-neuron.yaml").results
+    assert (r["loss"], r["grad_weights"], r["grad_biases"]) == (1.25, [[[-5.0, -7.0]]], [[-2.0]])
+    r = dlsolve.solve(problems / "dropout-hidden-layer.yaml").results
+    # h = [relu(0.2)·1/0.5, 0] = [0.4, 0]; o = 0.4; δ_o = -0.6; δ_h1 = -0.6·2 = -1.2
+    assert r["layer_outputs"][0] == [pytest.approx(0.4), 0.0]
+    assert r["grad_weights"][0] == [[pytest.approx(-1.2), pytest.approx(-2.4)], [0.0, 0.0]]
+    r = dlsolve.solve(problems / "l2-logistic-neuron.yaml").results
+    y = 1 / (1 + math.exp(1.3))
+    assert r["penalty"] == pytest.approx(0.05 * (0.25 + 1.0))
+    assert r["grad_w1"] == pytest.approx((y - 1) * 1.0 + 0.1 * 0.5, rel=1e-12)
+    assert r["grad_b"] == pytest.approx(y - 1, rel=1e-12)
+    r = dlsolve.solve(problems / "adam-mazur-network.yaml").results
+    # two Adam steps from zero moments move each weight by about 2·lr against its gradient
+    assert r["new_weights"][0][0][0] == pytest.approx(0.15 - 0.02, abs=1e-4)
+
+
+def test_check_grades_a_batch_by_the_results_names(tmp_path):
+    from pathlib import Path
+
+    spec = Path(__file__).parent.parent / "problems" / "batch-linear-neuron.yaml"
+    answers = write(tmp_path, "loss: 1.25\ngrad_weights: [[[-5, -7]]]\nnew_biases: [[0.6]]\n",
+                    "answers.yaml")
+    res = run(["check", str(spec), answers, "--format", "json"])
+    assert res.exit_code == 1 and "Traceback" not in res.stderr
+    items = {i["name"]: i["ok"] for i in json.loads(res.stdout)["results"]["items"]}
+    assert items == {"loss": True, "grad_weights": True, "new_biases": False}

@@ -46,6 +46,7 @@ class Backward:
     softmax_ce: bool
     kink_notes: list[str] = field(default_factory=list)
     direct: dict[str, float] = field(default_factory=dict)  # deltas written as ŷ - y
+    scale: float = 1.0                 # the loss's factor (1/N for a sample of a batch mean)
 
 
 def targets_row(loss: L.LossSpec, targets: list[float], n: int) -> list[float]:
@@ -90,6 +91,7 @@ def start(net: Network, p: Pass, loss: L.LossSpec, targets: list[float], grads: 
     for o, v in zip(net.outputs, g):
         b.dE_da[o] = b.dE_da.get(o, 0.0) + v
     b.direct = _sigmoid_bce_deltas(net, p, loss, targets, scale)
+    b.scale = scale
     return b
 
 

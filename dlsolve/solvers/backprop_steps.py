@@ -47,6 +47,14 @@ def dloss_form(loss: L.LossSpec, t: E.Expr, o: E.Expr, n: int) -> E.Expr:
     return -(t / o)
 
 
+def share(b: Backward, form: E.Expr) -> E.Expr:
+    """A sample's share of a batch mean: (1/N)·form (the form itself otherwise)."""
+    if b.scale == 1:
+        return form
+    n = round(1 / b.scale)
+    return E.Mul((Num(1) / Num(n), E.Bracket("paren", form)))
+
+
 def output_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.LossSpec,
                  targets: list[float], chained: bool = False) -> None:
     """dE/do and the output deltas (``chained``: every gradient is unrolled as a chain rule
@@ -59,8 +67,9 @@ def output_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.Loss
         sol.add(Note("Softmax with cross-entropy: dE/dz_k = p_k - t_k (the softmax Jacobian "
                      "and -t/p cancel)."))
         for o, tk in zip(net.outputs, t):
-            sol.add(Step(f"Delta of {o}", Sym(f"delta_{o}"), Sym(o) - Sym(_tname(o, n)),
-                         Num(p.values[o]) - Num(tk), value=b.delta[o], key=f"delta_{o}"))
+            sol.add(Step(f"Delta of {o}", Sym(f"delta_{o}"), share(b, Sym(o) - Sym(_tname(o, n))),
+                         share(b, Num(p.values[o]) - Num(tk)), value=b.delta[o],
+                         key=f"delta_{o}"))
         return
     if b.direct:
         sol.add(Note("Sigmoid with binary cross-entropy: δ = ∂E/∂z = (ŷ - y)/n (σ′ = ŷ(1 - ŷ) "
@@ -69,14 +78,17 @@ def output_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.Loss
     for k, o in enumerate(net.outputs):
         tsym, tval = Sym(_tname(o, n)), targets[k] if loss.name != "sparse_cce" else \
             float(k == int(targets[0]))
-        sol.add(Step(f"Loss gradient at {o}", d("E", o), dloss_form(loss, tsym, Sym(o), n),
-                     dloss_form(loss, Num(tval), Num(p.values[o]), n), value=b.output_grad[o],
+        sol.add(Step(f"Loss gradient at {o}", d("E", o),
+                     share(b, dloss_form(loss, tsym, Sym(o), n)),
+                     share(b, dloss_form(loss, Num(tval), Num(p.values[o]), n)),
+                     value=b.output_grad[o],
                      detail="full" if o in b.direct else "exam"))
         if o in b.direct:
             diff = Sym(o) - tsym
             num = Num(p.values[o]) - Num(tval)
             sol.add(Step(f"Delta of {o} (ŷ - y)", Sym(f"delta_{o}"),
-                         diff / Num(n) if n > 1 else diff, num / Num(n) if n > 1 else num,
+                         share(b, diff / Num(n) if n > 1 else diff),
+                         share(b, num / Num(n) if n > 1 else num),
                          value=b.delta[o], key=f"delta_{o}"))
             unit_delta_steps(sol, net, p, b, o, "full")
             continue
@@ -245,7 +257,7 @@ def _chain_step(net: Network, p: Pass, b: Backward, loss: L.LossSpec,
                 n: int) -> Step:
     out = path[-1]
     derivs = [d("E", out)]
-    forms = [dloss_form(loss, Sym(_tname(out, n)), Sym(out), n)]
+    forms = [share(b, dloss_form(loss, Sym(_tname(out, n)), Sym(out), n))]
     nums: list[E.Expr] = [Num(b.output_grad[out])]
     for upper, lower in zip(reversed(path), list(reversed(path))[1:] + [None]):
         u = net.units[upper]

@@ -62,6 +62,12 @@ class NetworkProblem:
     optimizer: T.OptimizerSpec | None = None
 
     @property
+    def plain_step(self) -> bool:
+        """One sample, no dropout, no penalty, plain gradient descent: the problems that
+        check's error-carried-forward and slip catalogues model."""
+        return not (self.batched or self.net.dropout or self.reg or self.optimizer)
+
+    @property
     def samples(self) -> Batch:
         """The batch (a single sample is a batch of one)."""
         if self.batch is not None:
