@@ -374,3 +374,15 @@ def test_check_grades_a_batch_by_the_results_names(tmp_path):
     assert res.exit_code == 1 and "Traceback" not in res.stderr
     items = {i["name"]: i["ok"] for i in json.loads(res.stdout)["results"]["items"]}
     assert items == {"loss": True, "grad_weights": True, "new_biases": False}
+
+
+def test_generated_training_variants_use_every_feature():
+    from dlsolve.generate import variants
+
+    specs = [spec for _, spec in variants("training", 4, 40)]
+    assert any(isinstance(s["inputs"][0], list) for s in specs)
+    assert any("dropout" in s["layers"][0] for s in specs)
+    assert any("regularization" in s for s in specs)
+    assert {s.get("optimizer") for s in specs} >= {"momentum", "adam", "rmsprop"}
+    for s in specs[:10]:
+        assert dlsolve.solve(s).results["loss"] >= 0

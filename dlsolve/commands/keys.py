@@ -118,7 +118,7 @@ def check(ctx: click.Context, spec: str, answers: str, rtol: float, atol: float,
 @click.command(context_settings=CONTEXT)
 @click.argument("kind", type=click.Choice(["convshape", "softmax", "activation", "forward",
                                            "backprop", "loss", "conv", "pool", "params",
-                                           "perceptron", "gd", "optimize", "all"]))
+                                           "perceptron", "gd", "optimize", "training", "all"]))
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--count", type=click.IntRange(1, 100000), default=10, show_default=True)
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
