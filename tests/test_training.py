@@ -386,3 +386,62 @@ def test_generated_training_variants_use_every_feature():
     assert {s.get("optimizer") for s in specs} >= {"momentum", "adam", "rmsprop"}
     for s in specs[:10]:
         assert dlsolve.solve(s).results["loss"] >= 0
+
+
+def test_forward_batch_results_gain_a_sample_axis():
+    spec = {"kind": "forward", "inputs": [[1, 2], [3, 4], [0, 1]],
+            "layers": [{"weights": [[1, -1]], "bias": [0.5], "activation": "relu"}],
+            "targets": [0, 1, 1], "loss": "half_sse"}
+    r = dlsolve.solve(spec).results
+    assert r["outputs"] == [[0.0], [0.0], [0.0]]
+    assert r["z_o1"] == [-0.5, -0.5, -0.5]
+    assert r["per_sample"] == [0.0, 0.5, 0.5]
+    assert r["loss"] == pytest.approx(1 / 3)
+    assert r["dE_do1"] == [0.0, -1 / 3, -1 / 3]   # the 1/N of the mean inside
+    assert r["do1_dz"] == [0.0, 0.0, 0.0]
+
+
+def test_named_form_optimizer_state_and_history():
+    spec = {"kind": "backprop", "inputs": {"x": 1.0}, "values": {"w": 0.5, "b": 0.0},
+            "units": {"y": {"inputs": {"x": "w"}, "bias": "b"}}, "targets": [0.0],
+            "loss": "half_sse", "optimizer": "momentum", "hyper": {"lr": 0.1, "momentum": 0.5},
+            "state": {"velocity": {"w": 1.0}}, "epochs": 2}
+    r = dlsolve.solve(spec).results
+    # epoch 1: g_w = 0.5, v_w = 0.5·1 + 0.5 = 1, w = 0.4; g_b = 0.5, v_b = g (fresh) = 0.5, b = -0.05
+    assert r["history"][0] == {"w": pytest.approx(0.4), "b": pytest.approx(-0.05)}
+    # epoch 2: y = 0.35, g = 0.35: v_w = 0.5 + 0.35 = 0.85, v_b = 0.25 + 0.35 = 0.6
+    assert r["velocity_w"] == pytest.approx(0.85) and r["velocity_b"] == pytest.approx(0.6)
+    assert r["new_w"] == pytest.approx(0.4 - 0.085)
+    assert r["dE_dy"] == pytest.approx(0.5) and r["dy_dz"] == 1.0
+
+
+def _texts(sol, level="full"):
+    return " ".join(getattr(s, "text", "") for s in sol.steps if getattr(s, "text", None))
+
+
+def test_identical_units_and_vanishing_gradients_are_noted():
+    spec = {"kind": "backprop", "inputs": [1.0, 2.0],
+            "layers": [{"weights": [[0.5, 0.5], [0.5, 0.5]], "bias": 0, "activation": "sigmoid"},
+                       {"weights": [[1.0, 1.0]], "bias": 0, "activation": "sigmoid"}],
+            "targets": [1.0], "loss": "half_sse", "learning_rate": 0.1}
+    text = _texts(dlsolve.solve(spec))
+    assert "h1, h2 of layer 1 start with identical weights" in text
+    deep = {"kind": "backprop", "inputs": [1.0],
+            "layers": [{"weights": [[0.1]], "bias": 0, "activation": "sigmoid"}] * 4 +
+                      [{"weights": [[0.1]], "bias": 0, "activation": "sigmoid"}],
+            "targets": [1.0], "loss": "half_sse", "learning_rate": 0.1}
+    sol = dlsolve.solve(deep)
+    assert "(vanishing gradients)" in _texts(sol)
+    assert any(getattr(s, "title", "") == "Gradient size per layer (weights)" and
+               s.detail == "exam" for s in sol.steps)
+
+
+def test_rounding_never_collapses_a_sigmoid_output_onto_the_clip():
+    spec = {"kind": "backprop", "inputs": [1.0],
+            "layers": [{"weights": [[12.0]], "bias": 0, "activation": "sigmoid"}],
+            "targets": [0], "loss": "bce", "learning_rate": 0.1, "round": 4}
+    sol = dlsolve.solve(spec)
+    hand = sol.results["rounded"]
+    assert 0.99999 < hand["outputs"][0] < 1.0
+    assert hand["grad_w1_11"] == pytest.approx(1 / (1 + math.exp(-12)), rel=1e-5)
+    assert "would round to 1" in _texts(sol)

@@ -137,15 +137,16 @@ def gradient_health(sol: Solution, net: Network, grads: dict[str, float]) -> Non
         ws = [grads[w] for row in wl for w in row]
         norms.append((li + 1, math.sqrt(math.fsum(g * g for g in ws)),
                       math.fsum(abs(g) for g in ws) / len(ws)))
-    sol.add(TableStep("Gradient size per layer (weights)", ("layer", "‖∂E/∂W‖", "mean |∂E/∂w|"),
-                      tuple(norms), detail="full"))
+    notes = []
     for (la, a, _), (lb, b, _) in zip(norms, norms[1:]):
         if a and b and (a / b >= 10 or b / a >= 10):
             kind = "vanishing" if a < b else "exploding"
-            sol.add(Note(f"The gradient of layer {la} is {max(a, b) / min(a, b):.3g}× "
+            notes.append(Note(f"The gradient of layer {la} is {max(a, b) / min(a, b):.3g}× "
                          f"{'smaller' if a < b else 'larger'} than that of layer {lb}: it "
                          f"{'shrinks' if a < b else 'grows'} going back through the network "
                          f"({kind} gradients).", "warning"))
+    sol.add(TableStep("Gradient size per layer (weights)", ("layer", "‖∂E/∂W‖", "mean |∂E/∂w|"),
+                      tuple(norms), detail="exam" if notes else "full"), *notes)
 
 
 def identical_units(sol: Solution, net: Network, params: dict[str, float]) -> None:
