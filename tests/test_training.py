@@ -407,7 +407,7 @@ def test_named_form_optimizer_state_and_history():
             "loss": "half_sse", "optimizer": "momentum", "hyper": {"lr": 0.1, "momentum": 0.5},
             "state": {"velocity": {"w": 1.0}}, "epochs": 2}
     r = dlsolve.solve(spec).results
-    # epoch 1: g_w = 0.5, v_w = 0.5·1 + 0.5 = 1, w = 0.4; g_b = 0.5, v_b = g (fresh) = 0.5, b = -0.05
+    # epoch 1: g_w = 0.5, v_w = 0.5·1 + 0.5 = 1, w = 0.4; g_b = 0.5, v_b = g (fresh), b = -0.05
     assert r["history"][0] == {"w": pytest.approx(0.4), "b": pytest.approx(-0.05)}
     # epoch 2: y = 0.35, g = 0.35: v_w = 0.5 + 0.35 = 0.85, v_b = 0.25 + 0.35 = 0.6
     assert r["velocity_w"] == pytest.approx(0.85) and r["velocity_b"] == pytest.approx(0.6)
