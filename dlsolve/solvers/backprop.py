@@ -9,10 +9,12 @@ is carried rounded to N decimals, full precision beside it in a table.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import training as K
 from dlsolve.kernels.backprop import roles
-from dlsolve.kernels.network import param_order
+from dlsolve.kernels.network import Network, param_order
 from dlsolve.solvers import backprop_results as res
 from dlsolve.solvers import training_steps as TS
 from dlsolve.solvers.backprop_steps import (
@@ -66,7 +68,11 @@ def solve(spec: NetworkProblem) -> Solution:
         if epoch == 0 or spec.show_all:
             if spec.epochs > 1:
                 sol.add(Heading(f"Epoch {epoch + 1}"))
+            first = len(sol.steps)
             derivation(sol, spec, pl, shown, epoch, order)
+            if epoch:  # the conventions were stated in epoch 1
+                sol.steps[first:] = [replace(s, detail="full") if isinstance(s, Note) else s
+                                     for s in sol.steps[first:]]
     TS.gradient_health(sol, net, trace.epochs[0].grads)
     TS.identical_units(sol, net, trace.before[0])
     if spec.epochs > 1:
@@ -77,7 +83,17 @@ def solve(spec: NetworkProblem) -> Solution:
         from dlsolve.solvers.backprop_round import compare
 
         compare(sol, spec, trace, shown)
+        sol.add(Note("The answer below is at full precision; the hand calculation's values are "
+                     "in the table above (and in JSON under rounded).", detail="brief"))
+    _key_equations(sol, net)
     return sol
+
+
+def _key_equations(sol: Solution, net: Network) -> None:
+    """The loss and the output deltas are the key equations (shown at brief detail)."""
+    keys = {"loss", "penalty", "data_loss"} | {f"delta_{o}" for o in net.outputs}
+    sol.steps[:] = [replace(s, detail="brief") if isinstance(s, Step) and s.key in keys and
+                    s.detail == "exam" else s for s in sol.steps]
 
 
 def derivation(sol: Solution, spec: NetworkProblem, pl: K.Plan, trace: K.Trace, epoch: int,

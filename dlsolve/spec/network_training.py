@@ -41,9 +41,7 @@ class OptimizerSpec:
 def learning_rate(r: Reader, required: bool) -> Any:
     """learning_rate (aliases lr, learning-rate); a missing one says how to give it."""
     keys = [k for k in ("learning_rate", "lr", "learning-rate") if r.has(k)]
-    if len(keys) > 1:
-        r.fail(keys[1], f"give the learning rate once ({keys[0]}: and {keys[1]}: both given)")
-    if keys:
+    if keys:  # learning_rate (or --lr, which sets it) wins over an alias
         return r.get(keys[0], number)
     if required:
         r.fail("learning_rate", "missing: backprop needs a step size; add a line such as "
