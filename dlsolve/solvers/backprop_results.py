@@ -113,7 +113,16 @@ def _answer(sol: Solution, spec: NetworkProblem, order: list[str]) -> None:
         sol.answer = ("loss",) + extra + ("grad_weights", "grad_biases", "new_weights",
                                           "new_biases")
     else:
-        sol.answer = ("loss",) + extra + tuple(f"grad_{k}" for k in order[:8]) + \
-            tuple(f"new_{k}" for k in order[:8])
+        which = set(spec.update)
+        from dlsolve.kernels.backprop import roles
+
+        role = roles(net)
+        updated = [k for k in order if role.get(k) in which]
+        sol.answer = ("loss",) + extra + tuple(f"grad_{k}" for k in order[:24]) + \
+            tuple(f"new_{k}" for k in updated[:24])
+        if len(order) > 24:
+            sol.add(Note(f"The answer lists the first 24 of the {len(order)} gradients and "
+                         "updates; all of them are in the tables above and in JSON.",
+                         detail="brief"))
     if spec.epochs > 1:
         sol.answer = sol.answer + ("final_loss",)

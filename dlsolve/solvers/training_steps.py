@@ -25,7 +25,7 @@ def announce_rest(sol: Solution, todo: list[str], limit: int, what: str) -> None
         names = " and ".join([", ".join(rest[:-1]), rest[-1]] if len(rest) > 1 else rest) \
             if len(rest) <= 6 else f"{', '.join(rest[:3])}, … {rest[-1]} ({len(rest)} in all)"
         sol.add(Note(f"{names} {'is' if len(rest) == 1 else 'are'} {what}; every value is in "
-                     "the table (and in JSON)."))
+                     "the table of updates below (and in JSON)."))
 
 
 def _sample_rows(n: int) -> list[int]:
