@@ -445,3 +445,24 @@ def test_rounding_never_collapses_a_sigmoid_output_onto_the_clip():
     assert 0.99999 < hand["outputs"][0] < 1.0
     assert hand["grad_w1_11"] == pytest.approx(1 / (1 + math.exp(-12)), rel=1e-5)
     assert "would round to 1" in _texts(sol)
+
+
+def test_batch_sum_reduction_and_sparse_targets():
+    spec = {"kind": "backprop", "inputs": [[1, 2], [3, 4]],
+            "layers": [{"weights": [[1, -1]], "bias": [0.5], "activation": "linear"}],
+            "targets": [[0], [1]], "loss": "mse", "reduction": "sum", "learning_rate": 0.1}
+    r = dlsolve.solve(spec).results
+    assert r["loss"] == 2.5 and r["grad_weights"] == [[[-10.0, -14.0]]]
+    torch = pytest.importorskip("torch")
+    spec = {"kind": "backprop", "inputs": [[1.0, 0.5], [-0.5, 2.0], [0.0, 1.0]],
+            "layers": [{"weights": [[0.2, -0.3], [0.5, 0.1], [-0.4, 0.3]], "bias": 0.1,
+                        "activation": "softmax"}],
+            "targets": [2, 0, 1], "loss": "sparse_cce", "learning_rate": 0.1}
+    r = dlsolve.solve(spec).results
+    w = torch.tensor(spec["layers"][0]["weights"], dtype=torch.float64, requires_grad=True)
+    b = torch.full((3,), 0.1, dtype=torch.float64, requires_grad=True)
+    x = torch.tensor(spec["inputs"], dtype=torch.float64)
+    loss = torch.nn.functional.cross_entropy(x @ w.T + b, torch.tensor([2, 0, 1]))
+    loss.backward()
+    assert r["loss"] == pytest.approx(loss.item(), rel=1e-12)
+    assert _flat(r["grad_weights"]) == pytest.approx(_flat(w.grad.tolist()), rel=1e-9)
