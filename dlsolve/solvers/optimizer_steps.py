@@ -8,7 +8,7 @@ from typing import Any
 from dlsolve.expr import Sym
 from dlsolve.kernels import training as K
 from dlsolve.solvers.optimize import LHS_KEYS, TITLES, _form_note, _hyper_note, rules, substitute
-from dlsolve.solvers.training_steps import MAX_STEPS, announce_rest
+from dlsolve.solvers.training_steps import MAX_STEPS
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
 V_KEY = {"rmsprop": "square_avg", "adadelta": "square_avg", "adam": "v", "adamw": "v"}
@@ -60,10 +60,13 @@ def optimizer_steps(sol: Solution, pl: K.Plan, params: dict[str, float],
         sol.add(Step("", lhs, rhs, detail="brief"))
     todo = list(pl.update)
     new = trace.after[epoch]
-    for k in todo[:MAX_STEPS]:
+    for i, k in enumerate(todo[:MAX_STEPS]):  # the first worked; the rest at full detail
         _param_lines(sol, name, h, t, k, params[k], trace.steps[epoch][k],
-                     start_state(pl, trace, epoch, k))
-    announce_rest(sol, todo, MAX_STEPS, "updated the same way")
+                     start_state(pl, trace, epoch, k), "exam" if i == 0 else "full")
+    if len(todo) > 1:
+        sol.add(Note(f"{', '.join(todo[1:-1][:5])}{' …' if len(todo) > 7 else ''}"
+                     f"{' and ' if len(todo) > 2 else ''}{todo[-1]} "
+                     f"{'is' if len(todo) == 2 else 'are'} updated the same way (table below)."))
     updating = set(todo)
     kept = [k for k in order if k not in updating]
     if kept:
@@ -76,17 +79,17 @@ def optimizer_steps(sol: Solution, pl: K.Plan, params: dict[str, float],
     from dlsolve.solvers.backprop import capped
 
     sol.add(TableStep("Old, gradient, state, new", ("parameter", "old", "∂E/∂p", *cols, "new"),
-                      capped(rows), detail="exam" if len(todo) > MAX_STEPS else "full"))
+                      capped(rows), detail="exam" if len(todo) > 1 else "full"))
 
 
 def _param_lines(sol: Solution, name: str, h: dict[str, Any], t: int, k: str, p0: float,
-                 d: dict[str, float], state: dict[str, float]) -> None:
+                 d: dict[str, float], state: dict[str, float], detail: str) -> None:
     values: dict[str, Any] = dict(_hyper_values(h, t), g=d.get("g_decayed", d["g"]), p=p0,
                                   **state)
     if "lr_t" in d:
         values["lr_t"] = d["lr_t"]
     v_key = V_KEY.get(name, "velocity")
-    sol.add(Step(f"{k}: p = {p0:g}, g = {d['g']:g}"))
+    sol.add(Step(f"{k}: p = {p0:g}, g = {d['g']:g}", detail=detail))
     first = rules(name, h)[0][1]
     for lhs, rhs in rules(name, h):
         key = v_key if lhs.name == "v" else LHS_KEYS.get(lhs.name, lhs.name)
@@ -95,6 +98,6 @@ def _param_lines(sol: Solution, name: str, h: dict[str, Any], t: int, k: str, p0
         value = d.get(key)
         is_new = key == "new"
         sol.add(Step("", Sym(f"{k}_new") if is_new else lhs, rhs, substitute(rhs, values),
-                     value=value, key=f"new_{k}" if is_new else None))
+                     value=value, key=f"new_{k}" if is_new else None, detail=detail))
         if value is not None:
             values[lhs.name] = value
