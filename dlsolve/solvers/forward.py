@@ -203,7 +203,8 @@ def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
         sol.add(Step(f"Output of {name} (linear: no activation)", Sym(name), Sym(u.zsym),
                      value=p.activation(name), key=None if name in p.factor else name))
     else:
-        sol.add(Step(f"Activation of {name}", Sym(name), E.Call(u.act.fn.fname,
+        sol.add(Step(f"Activation of {name}" + (" (before dropout)" if name in p.factor else ""),
+                     Sym(name), E.Call(u.act.fn.fname,
                                                                  (Sym(u.zsym),)),
                      u.act.fn.substituted(z, u.act.params), value=p.activation(name),
                      key=None if name in p.factor else name))
@@ -211,7 +212,9 @@ def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
         drop = net.dropout[u.layer - 1]
         m = p.factor[name] * (1 - drop.p)
         sol.add(Step(f"Dropout on {name} (mask {m:g})", Sym(name),
-                     E.Mul((Sym(f"f({u.zsym})"), Sym("m"))) / E.Bracket("paren", Num(1) - Sym("p")),
+                     E.Mul((Sym(u.zsym) if u.act.fn.name == "linear" else
+                            E.Call(u.act.fn.fname, (Sym(u.zsym),)), Sym("m"))) /
+                     E.Bracket("paren", Num(1) - Sym("p")),
                      E.Mul((Num(p.activation(name)), Num(m))) / E.Bracket(
                          "paren", Num(1) - Num(drop.p)), value=p.values[name], key=name))
 
