@@ -466,3 +466,33 @@ def test_batch_sum_reduction_and_sparse_targets():
     loss.backward()
     assert r["loss"] == pytest.approx(loss.item(), rel=1e-12)
     assert _flat(r["grad_weights"]) == pytest.approx(_flat(w.grad.tolist()), rel=1e-9)
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"state": {"m": {}}}, "state: needs an optimizer: line"),
+    ({"l2_form": "half"}, "l2_form: needs a penalty, e.g. `regularization: {l2: 0.01}`"),
+    ({"inputs": [[1, 2], [3]]}, "inputs[1]: expected rows of equal length (2, as row 0), got "
+                                "row 1 with 1"),
+    ({"inputs": [[1, 2], [3, 4]]}, "targets: expected 2 targets, one row per sample, got 1"),
+    ({"regularization": {"l2": -1}}, "regularization.l2: expected a number >= 0, got -1"),
+    ({"optimizer": "adam", "state": {"step": -1}}, "state.step: expected a number >= 0, got -1"),
+])
+def test_bad_training_fields(tmp_path, extra, message):
+    err = _bad(tmp_path, top=extra)
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_overflowing_sums_give_inf_not_a_crash(tmp_path):
+    spec = {"kind": "backprop", "inputs": [1e308, 1e308],
+            "layers": [{"weights": [[1e308, 1e308]], "bias": 0}], "targets": [1],
+            "loss": "half_sse", "learning_rate": 0.1}
+    res = run(["backprop", write(tmp_path, json.dumps(spec)), "--format", "json"])
+    assert res.exit_code == 0 and "Traceback" not in res.stderr
+
+
+def test_an_optimizer_without_a_learning_rate_says_it_takes_pytorchs_default():
+    spec = {"kind": "backprop", "inputs": [1.0], "layers": [{"weights": [[1.0]], "bias": 0}],
+            "targets": [0.0], "loss": "half_sse", "optimizer": "sgd"}
+    sol = dlsolve.solve(spec)
+    assert sol.results["new_weights"] == [[[1.0 - 0.001 * 1.0]]]
+    assert "PyTorch's default lr = 0.001" in _texts(sol)

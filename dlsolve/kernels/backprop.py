@@ -18,7 +18,7 @@ from typing import Any
 
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.mathfns import round_hand
-from dlsolve.kernels.network import Network, Pass, forward
+from dlsolve.kernels.network import Network, Pass, forward, fsum
 
 Rounder = Callable[[float], float]
 
@@ -142,7 +142,7 @@ def _softmax_deltas(net: Network, p: Pass, b: Backward, group: list[str], loss: 
         return
     gs = [b.dE_da.get(u, 0.0) * p.factor.get(u, 1.0) for u in group]
     probs = [p.activation(u) for u in group]
-    dot = math.fsum(gk * pk for gk, pk in zip(gs, probs))
+    dot = fsum([gk * pk for gk, pk in zip(gs, probs)])
     for u, pu, gu in zip(group, probs, gs):
         b.fprime[u] = None
         b.delta[u] = rnd(pu * (gu - dot))

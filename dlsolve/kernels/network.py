@@ -127,6 +127,18 @@ class Pass:
         return [self.values[o] for o in net.outputs]
 
 
+def fsum(xs: list[float]) -> float:
+    """math.fsum, or inf/nan as plain addition gives when the partial sums overflow.
+
+    >>> fsum([0.1] * 10), fsum([1e308, 1e308])
+    (1.0, inf)
+    """
+    try:
+        return math.fsum(xs)
+    except OverflowError:
+        return sum(xs)
+
+
 def softmax(zs: list[float]) -> list[float]:
     m = max(zs)
     e = [math.exp(v - m) for v in zs]
@@ -154,7 +166,7 @@ def forward(net: Network, params: dict[str, float] | None = None,
         for name in layer:
             u = net.units[name]
             ws = [table[w] if w.__class__ is str else w for w in u.weights]
-            z = math.fsum(map(operator.mul, ws, [values[s] for s in u.sources]))
+            z = fsum(list(map(operator.mul, ws, [values[s] for s in u.sources])))
             z = z + net.value(u.bias, params)
             zs[name] = z
             if u.act.softmax:

@@ -8,8 +8,9 @@ Only weights are penalised, never biases; l1 and l2 together add up.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+
+from dlsolve.kernels.network import fsum
 
 
 @dataclass(frozen=True)
@@ -42,9 +43,9 @@ def penalty(reg: Regularization, weights: list[float]) -> float:
     """
     out = 0.0
     if reg.l2:
-        out += reg.l2_factor * math.fsum(w * w for w in weights)
+        out += reg.l2_factor * fsum([w * w for w in weights])
     if reg.l1:
-        out += reg.l1 * math.fsum(abs(w) for w in weights)
+        out += reg.l1 * fsum([abs(w) for w in weights])
     return out
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from dlsolve.kernels import losses as L
 from dlsolve.kernels import regularization as R
 from dlsolve.kernels.backprop import Backward, Rounder, backward, identity, is_sigmoid_bce
-from dlsolve.kernels.network import Network, Pass, forward
+from dlsolve.kernels.network import Network, Pass, forward, fsum
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ def run(net: Network, loss: L.LossSpec, batch: Batch, params: dict[str, float],
             passes.append(p)
             backs.append(b)
             losses.append(L.sample(loss, list(t), p.outputs(net)).loss)
-        grads = {k: rnd(math.fsum(b.grads[k] for b in backs)) for k in params}
-    ep = Epoch(passes, backs, losses, rnd(wt * math.fsum(losses)), 0.0, grads)
+        grads = {k: rnd(fsum([b.grads[k] for b in backs])) for k in params}
+    ep = Epoch(passes, backs, losses, rnd(wt * fsum(losses)), 0.0, grads)
     if reg:
         ws = weight_names(net)
         ep.penalty = rnd(R.penalty(reg, [params[w] for w in ws]))
@@ -181,6 +181,7 @@ class Plan:
     hyper: dict | None = None
     state: dict[str, dict[str, float]] = field(default_factory=dict)
     step: int = 0
+    lr_defaulted: bool = False
 
 
 def train(net: Network, plan: Plan, epochs: int, round_to: int | None = None) -> Trace:

@@ -50,7 +50,8 @@ def plan(spec: NetworkProblem) -> K.Plan:
     lr = opt.hyper["lr"] if opt else spec.learning_rate
     assert lr is not None
     return K.Plan(spec.loss, spec.samples, order, lr, spec.reg, opt.name if opt else None,
-                  opt.hyper if opt else None, opt.state if opt else {}, opt.step if opt else 0)
+                  opt.hyper if opt else None, opt.state if opt else {}, opt.step if opt else 0,
+                  bool(opt and opt.lr_defaulted))
 
 
 def solve(spec: NetworkProblem) -> Solution:

@@ -50,6 +50,9 @@ def optimizer_steps(sol: Solution, pl: K.Plan, params: dict[str, float],
             Note(_hyper_note(name, h), detail="full"),
             Note("Every parameter is updated with the gradients of the same forward pass "
                  "(a simultaneous update), each with its own optimizer state."))
+    if pl.lr_defaulted:
+        sol.add(Note(f"No learning rate was given: PyTorch's default lr = {h['lr']:g} for "
+                     f"{TITLES[name]} is used.", "warning"))
     form = _form_note(name, h)
     if form:
         sol.add(Note(form))

@@ -11,7 +11,7 @@ from dlsolve.expr import Num, Sym
 from dlsolve.kernels import losses as L
 from dlsolve.kernels import regularization as R
 from dlsolve.kernels import training as K
-from dlsolve.kernels.network import Network, Pass
+from dlsolve.kernels.network import Network, Pass, fsum
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
 ROWS = 12          # samples tabulated before eliding
@@ -135,8 +135,8 @@ def gradient_health(sol: Solution, net: Network, grads: dict[str, float]) -> Non
     norms = []
     for li, wl in enumerate(net.weight_names):
         ws = [grads[w] for row in wl for w in row]
-        norms.append((li + 1, math.sqrt(math.fsum(g * g for g in ws)),
-                      math.fsum(abs(g) for g in ws) / len(ws)))
+        norms.append((li + 1, math.sqrt(fsum([g * g for g in ws])),
+                      fsum([abs(g) for g in ws]) / len(ws)))
     notes = []
     for (la, a, _), (lb, b, _) in zip(norms, norms[1:]):
         if a and b and (a / b >= 10 or b / a >= 10):

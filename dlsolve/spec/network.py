@@ -229,6 +229,8 @@ def _units_given(lr_: Reader) -> int | None:
 def _matrix_inputs(r: Reader, rows: list[list[float]] | None) -> tuple[list[float] | None,
                                                                        list[str]]:
     raw = r.raw("inputs")
+    if rows is None and isinstance(raw, list) and raw and all(isinstance(v, list) for v in raw):
+        return None, []  # a batch whose rows were already reported
     if rows is not None:
         x: Any = rows[0]
         if any(len(row) != len(x) for row in rows):

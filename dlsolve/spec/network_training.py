@@ -36,6 +36,7 @@ class OptimizerSpec:
     hyper: dict[str, Any]
     state: dict[str, dict[str, float]]   # state name -> parameter name -> start value
     step: int = 0
+    lr_defaulted: bool = False           # no lr given anywhere: PyTorch's default
 
 
 def learning_rate(r: Reader, required: bool) -> Any:
@@ -65,6 +66,9 @@ def batch_targets(r: Reader, outputs: list[str], n: int,
     for a single output)."""
     raw = r.raw("targets")
     k = len(outputs)
+    if isinstance(raw, list) and len(raw) != n:
+        r.expected("targets", f"{n} targets, one row per sample", Said(f"{len(raw)}"))
+        return None
     if isinstance(raw, list) and len(raw) == n and all(
             not isinstance(v, list) for v in raw) and (k == 1 or loss_name == "sparse_cce"):
         got = r.get("targets", vector(number))
@@ -141,7 +145,7 @@ def regularization(r: Reader) -> Regularization | Any:
     form = r.get("l2_form", choice(*L2_FORMS), None)
     if raw is None:
         if form not in (None, BAD):
-            r.fail("l2_form", "l2_form: needs regularization: {l2: λ}")
+            r.fail("l2_form", "needs a penalty, e.g. `regularization: {l2: 0.01}`")
         return NONE
     if not isinstance(raw, dict):
         r.expected("regularization", "a mapping {l2: 0.01} or {l1: 0.01}", raw)
@@ -160,7 +164,7 @@ def optimizer(r: Reader, lr: Any) -> OptimizerSpec | None | Any:
     if not r.has("optimizer"):
         for key in ("hyper", "state"):
             if r.has(key):
-                r.fail(key, f"{key}: needs an optimizer: (one of {', '.join(OPTIMIZERS)})")
+                r.fail(key, f"needs an optimizer: line (one of {', '.join(OPTIMIZERS)})")
         return None
     raw = r.raw("optimizer")
     name = r.get("optimizer", choice(*OPTIMIZERS, aliases=ALIASES))
@@ -178,7 +182,8 @@ def optimizer(r: Reader, lr: Any) -> OptimizerSpec | None | Any:
         return BAD
     if "lr" not in hyper_raw and lr not in (None, BAD):
         hyper["lr"] = float(lr)
-    return OptimizerSpec(name, hyper, {}, 0)
+    defaulted = "lr" not in hyper_raw and lr in (None, BAD)
+    return OptimizerSpec(name, hyper, {}, 0, defaulted)
 
 
 def optimizer_state(r: Reader, net: Network, opt: OptimizerSpec) -> OptimizerSpec | Any:
@@ -201,7 +206,7 @@ def optimizer_state(r: Reader, net: Network, opt: OptimizerSpec) -> OptimizerSpe
                 state[key] = got
     if not r.ok or step is BAD:
         return BAD
-    return OptimizerSpec(opt.name, opt.hyper, state, int(step))
+    return OptimizerSpec(opt.name, opt.hyper, state, int(step), opt.lr_defaulted)
 
 
 def _state_values(kr: Reader, raw: Any, net: Network, key: str) -> Any:
