@@ -496,3 +496,45 @@ def test_an_optimizer_without_a_learning_rate_says_it_takes_pytorchs_default():
     sol = dlsolve.solve(spec)
     assert sol.results["new_weights"] == [[[1.0 - 0.001 * 1.0]]]
     assert "PyTorch's default lr = 0.001" in _texts(sol)
+
+
+def test_keep_everything_dropout_changes_nothing():
+    spec = random_spec(3)
+    spec["layers"][0].pop("dropout", None)
+    plain = dlsolve.solve(spec).results
+    if len(spec["layers"]) > 1:
+        units = len(spec["layers"][0]["weights"])
+        spec["layers"][0]["dropout"] = {"p": 0.0, "mask": [1] * units}
+    same = dlsolve.solve(spec).results
+    assert _flat(same["new_weights"]) == _flat(plain["new_weights"])
+
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+
+@hypothesis.settings(max_examples=40, deadline=None, derandomize=True)
+@hypothesis.given(p=st.one_of(st.floats(-1, 2), st.integers(-1, 2), st.text(max_size=3)),
+                  mask=st.lists(st.one_of(st.integers(-1, 2), st.floats(0, 1), st.booleans()),
+                                max_size=3),
+                  l2=st.one_of(st.none(), st.floats(-1, 1), st.text(max_size=2)),
+                  opt=st.sampled_from([None, "adam", "momentum", "adamm", 7]),
+                  step=st.one_of(st.integers(-2, 3), st.floats(-1, 2)))
+def test_hostile_training_fields_are_refused_or_solved(p, mask, l2, opt, step):
+    from dlsolve.errors import SpecError
+
+    spec = {"kind": "backprop", "inputs": [[1.0, 2.0], [0.5, -1.0]],
+            "layers": [{"weights": [[0.5, -0.5], [0.2, 0.1]], "bias": 0, "activation": "tanh",
+                        "dropout": {"p": p, "mask": mask}},
+                       {"weights": [[1.0, -1.0]], "bias": 0}],
+            "targets": [[1.0], [0.0]], "loss": "mse", "learning_rate": 0.1}
+    if l2 is not None:
+        spec["regularization"] = {"l2": l2}
+    if opt is not None:
+        spec["optimizer"] = opt
+        spec["state"] = {"step": step}
+    try:
+        r = dlsolve.solve(spec).results
+    except SpecError:
+        return
+    assert math.isfinite(r["loss"])

@@ -9,7 +9,7 @@ from dlsolve.kernels import gradcheck as G
 from dlsolve.kernels import losses as L
 from dlsolve.kernels import training as K
 from dlsolve.kernels.network import Network
-from dlsolve.solvers.forward import record, record_chain
+from dlsolve.solvers.network_record import record, record_chain
 from dlsolve.spec.network import NetworkProblem
 from dlsolve.steps import Note, Solution
 
