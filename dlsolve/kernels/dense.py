@@ -73,7 +73,8 @@ def forward(net: Network, params: dict[str, float], xs: Any) -> list[Pass]:
     a = np.asarray(xs, dtype=float)
     passes = [Pass(dict(zip(net.inputs, row)), {}, {}, {}) for row in a.tolist()]
     for li, (layer, (w, b)) in enumerate(zip(net.layers, arrays(net, params))):
-        z = (a @ w.T + b).tolist()
+        with np.errstate(all="ignore"):  # inf/nan as the scalar kernel gives (and notes)
+            z = (a @ w.T + b).tolist()
         out = []
         drop = net.dropout.get(li)
         for s, (p, zs) in enumerate(zip(passes, z)):
@@ -118,14 +119,14 @@ def run(net: Network, loss: L.LossSpec, batch: Any, params: dict[str, float],
         delta = np.array([[b.delta[n] for n in layer] for b in backs])
         srcs = net.units[layer[0]].sources
         a_prev = np.array([[p.values[s] for s in srcs] for p in passes])
-        gw = (delta.T @ a_prev).tolist()
+        with np.errstate(all="ignore"):
+            gw = (delta.T @ a_prev).tolist()
+            grads.update(zip(net.bias_names[li], delta.sum(axis=0).tolist()))
+            up = (delta @ mats[li][0]).tolist() if li else []
         for row_names, row in zip(net.weight_names[li], gw):
             grads.update(zip(row_names, row))
-        grads.update(zip(net.bias_names[li], delta.sum(axis=0).tolist()))
-        if li:
-            up = (delta @ mats[li][0]).tolist()
-            for b, row in zip(backs, up):
-                b.dE_da.update(zip(srcs, row))
+        for b, row in zip(backs, up):
+            b.dE_da.update(zip(srcs, row))
     losses = [L.sample(loss, list(t), p.outputs(net)).loss for p, t in zip(passes, ts)]
     return passes, backs, losses, grads
 

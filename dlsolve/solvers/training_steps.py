@@ -174,11 +174,14 @@ def _same_outgoing(net: Network, li: int, params: dict[str, float], groups: list
 
 
 def epochs_table(sol: Solution, trace: K.Trace, shown: bool) -> None:
+    """The loss before each epoch's update and, for a few parameters, their values after it."""
     losses = [e.loss for e in trace.epochs]
+    names = list(trace.after[0])[:8] if len(trace.after[0]) <= 8 else []
+    rows = [(i + 1, v, *[trace.after[i][k] for k in names]) for i, v in enumerate(losses)]
     sol.add(Heading("Epochs"),
-            TableStep("Loss per epoch (before that epoch's update)", ("epoch", "loss"),
-                      tuple((i + 1, v) for i, v in enumerate(losses)) +
-                      (("after", trace.final.loss),)))
+            TableStep("Loss per epoch (before its update) and the parameters after it",
+                      ("epoch", "loss", *names),
+                      tuple(rows) + (("after", trace.final.loss, *[""] * len(names)),)))
     if not shown:
         sol.add(Note("Epochs after the first repeat the same steps with the updated "
                      "parameters (--show-all writes each out)."))
