@@ -99,6 +99,36 @@ def givens(sol: Solution, spec: NetworkProblem) -> None:
                 sol.given("t" if one else target_name(o), t, "target")
     if spec.learning_rate is not None and spec.optimizer is None:
         sol.given("eta", spec.learning_rate, "learning rate")
+    training_givens(sol, spec)
+
+
+def training_givens(sol: Solution, spec: NetworkProblem) -> None:
+    """Dropout masks and probabilities, the penalty's λ, the optimizer and its start state."""
+    for li, drop in sorted(spec.net.dropout.items()):
+        masks = [list(m) for m in drop.masks]
+        sol.given(f"m{li + 1}", masks[0] if len(masks) == 1 else masks,
+                  f"dropout mask, layer {li + 1}")
+        if drop.keep_given:
+            sol.given("p_keep", 1 - drop.p, "keep probability")
+        else:
+            sol.given("p", drop.p, "drop probability")
+    for name, lam in (("l2", spec.reg.l2), ("l1", spec.reg.l1)):
+        if lam:
+            sol.given("lambda", lam, f"{name.upper()} penalty" + (
+                " (Keras form λ·Σw²)" if name == "l2" and spec.reg.l2_form == "keras" else ""))
+    opt = spec.optimizer
+    if opt is not None:
+        sol.given("optimizer", opt.name, "update rule")
+        for k, v in opt.hyper.items():
+            if k in ("lr", "momentum", "beta1", "beta2", "eps", "alpha", "rho", "weight_decay") \
+                    and (k == "lr" or v):
+                sol.given({"eps": "epsilon", "momentum": "mu"}.get(k, k), v,
+                          "momentum" if k == "momentum" else "hyper-parameter")
+        for k, vals in opt.state.items():
+            sol.given(k, ", ".join(f"{p} = {v:g}" for p, v in list(vals.items())[:6]) +
+                      (" …" if len(vals) > 6 else ""), "start state")
+        if opt.step:
+            sol.given("t0", opt.step, "steps already taken")
 
 
 def dropout_note(sol: Solution, net: Network) -> None:
