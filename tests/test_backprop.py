@@ -133,8 +133,8 @@ def test_errors(tmp_path):
         f"{p}:6:16: learning_rate: expected a number, got 'fast'")
     p = write(tmp_path, base + "learning_rate: 0.5\n", "b.yaml")
     assert run(["backprop", p]).stderr.strip() == (
-        f"{p}:1:1: targets: expected the targets (backprop needs a loss to differentiate), "
-        "got nothing")
+        f"{p}:1:1: targets: missing: backprop needs targets to differentiate a loss; add a "
+        "line such as `targets: [0.01, 0.99]` (one per output)")
     p = write(tmp_path, base + "targets: [0.25]\n", "c.yaml")
     res = run(["backprop", p])
     assert res.exit_code == 2

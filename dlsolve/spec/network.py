@@ -26,12 +26,10 @@ from dlsolve.spec.reader import (
     BAD,
     Reader,
     Said,
-    at_most,
     boolean,
     choice,
     either,
     matrix,
-    nonneg_int,
     number,
     string,
     vector,
@@ -77,35 +75,14 @@ class NetworkProblem:
 
 def parse(r: Reader, backprop: bool = False) -> NetworkProblem | None:
     r.allow(COMMON_FIELDS + NETWORK_FIELDS + BACKPROP_FIELDS)
-    if r.has("layers") and r.has("units"):
-        r.fail("units", "give either layers: (matrix form) or units: (named form), not both")
-        return None
     rows = T.batch_rows(r)
-    if r.has("units"):
-        net = network_named.parse_named(r)
-        if rows is not None:
-            r.fail("inputs", "a batch of inputs needs the matrix form (layers:)")
-    elif r.has("layers"):
-        net = parse_matrix(r, rows)
-    else:
-        r.expected("layers", "layers: (matrix form) or units: (named form)", Said("neither"))
-        net = None
-    if rows is not None and net is not None and r.has("targets"):
-        rows_t = T.batch_targets(r, net.outputs, len(rows), r.raw("loss"))
-        targets = rows_t[0] if rows_t else None
-    else:
-        rows_t, targets = None, read_network_targets(r, net)
-    name = r.get("loss", LOSS_NAME, None)
-    loss, defaulted = None, False
-    if targets is not None and name is None and net is not None:
-        softmax_out = net.units[net.outputs[0]].act.softmax
-        name, defaulted = ("cce" if softmax_out else "half_sse"), True
-    if name is not None:
-        loss = loss_spec(r, name)
-    extra = _backprop_fields(r, backprop)
+    net = _network(r, rows)
+    rows_t, targets = _targets(r, net, rows)
+    loss, defaulted = _loss(r, net, targets)
+    extra = T.backprop_fields(r, backprop)
     if backprop and targets is None and net is not None and r.ok:
-        r.expected("targets", "the targets (backprop needs a loss to differentiate)", Said(
-            "nothing"))
+        r.fail("targets", "missing: backprop needs targets to differentiate a loss; add a "
+               "line such as `targets: [0.01, 0.99]` (one per output)")
     opt = extra.pop("optimizer")
     if net is not None and opt not in (None, BAD):
         opt = T.optimizer_state(r, net, opt)
@@ -118,14 +95,48 @@ def parse(r: Reader, backprop: bool = False) -> NetworkProblem | None:
     if loss is not None and loss.name == "hinge" and targets is not None:
         targets = _hinge(targets)  # labels ±1, as the loss says
         rows_t = [_hinge(t) for t in rows_t] if rows_t else None
-    batch = None
-    if rows is not None and loss is not None:
-        batch = Batch(tuple(map(tuple, rows)), tuple(map(tuple, rows_t or [[]] * len(rows))),
-                      loss.reduction)
-    elif rows is not None:
-        batch = Batch(tuple(map(tuple, rows)), tuple(() for _ in rows))
     return NetworkProblem(net, targets, loss, defaulted, r.get("matrix", boolean, False),
-                          batch=batch, batched=rows is not None, optimizer=opt, **extra)
+                          batch=_batch(rows, rows_t, loss), batched=rows is not None,
+                          optimizer=opt, **extra)
+
+
+def _network(r: Reader, rows: list[list[float]] | None) -> Network | None:
+    if r.has("layers") and r.has("units"):
+        r.fail("units", "give either layers: (matrix form) or units: (named form), not both")
+        return None
+    if r.has("units"):
+        if rows is not None:
+            r.fail("inputs", "a batch of inputs needs the matrix form (layers:)")
+        return network_named.parse_named(r)
+    if r.has("layers"):
+        return parse_matrix(r, rows)
+    r.expected("layers", "layers: (matrix form) or units: (named form)", Said("neither"))
+    return None
+
+
+def _targets(r: Reader, net: Network | None, rows: list[list[float]] | None) -> tuple:
+    """(one target row per sample or None, the first sample's targets)."""
+    if rows is not None and net is not None and r.has("targets"):
+        rows_t = T.batch_targets(r, net.outputs, len(rows), r.raw("loss"))
+        return rows_t, rows_t[0] if rows_t else None
+    return None, read_network_targets(r, net)
+
+
+def _loss(r: Reader, net: Network | None, targets: Any) -> tuple[LossSpec | None, bool]:
+    """The loss (cross-entropy for softmax outputs, ½Σ(t - o)² otherwise when not given)."""
+    name = r.get("loss", LOSS_NAME, None)
+    defaulted = False
+    if targets is not None and name is None and net is not None:
+        softmax_out = net.units[net.outputs[0]].act.softmax
+        name, defaulted = ("cce" if softmax_out else "half_sse"), True
+    return (loss_spec(r, name) if name is not None else None), defaulted
+
+
+def _batch(rows: Any, rows_t: Any, loss: LossSpec | None) -> Batch | None:
+    if rows is None:
+        return None
+    ts = tuple(map(tuple, rows_t)) if rows_t else tuple(() for _ in rows)
+    return Batch(tuple(map(tuple, rows)), ts, loss.reduction if loss else "mean")
 
 
 def _hinge(t: list[float]) -> list[float]:
@@ -135,30 +146,6 @@ def _hinge(t: list[float]) -> list[float]:
 def parse_backprop(r: Reader) -> NetworkProblem | None:
     """A network spec that must also give targets, a loss and a learning rate."""
     return parse(r, backprop=True)
-
-
-def _backprop_fields(r: Reader, backprop: bool) -> dict[str, Any]:
-    lr = T.learning_rate(r, backprop and not r.has("optimizer"))
-    opt = T.optimizer(r, lr)
-    reg = T.regularization(r)
-    update = r.get("update", either(vector(choice("weights", "biases")),
-                                    choice("weights", "biases", "both"),
-                                    what="a list of weights/biases"), ["weights", "biases"])
-    if update == "both":
-        update = ["weights", "biases"]
-    elif isinstance(update, str):
-        update = [update]
-    epochs = r.get("epochs", at_most(10_000), None)
-    steps = r.get("steps", at_most(10_000), None)
-    if epochs is not None and steps is not None and epochs is not BAD and epochs != steps:
-        r.fail("steps", "give epochs: or steps: (the same thing), not both")
-    rnd = r.get("round", nonneg_int, None)
-    show_all = r.get("show_all", boolean, False)
-    return {"learning_rate": lr if lr is not BAD else None,
-            "update": tuple(update) if update is not BAD else ("weights", "biases"),
-            "epochs": (epochs or steps or 1) if BAD not in (epochs, steps) else 1,
-            "round": rnd if rnd is not BAD else None, "show_all": bool(show_all),
-            "reg": reg if reg is not BAD else NONE, "optimizer": opt}
 
 
 def default_names(sizes: list[int]) -> list[list[str]]:

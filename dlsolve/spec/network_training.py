@@ -23,7 +23,20 @@ from dlsolve.kernels.optimizers import NAMES as OPTIMIZERS
 from dlsolve.kernels.optimizers import state_names
 from dlsolve.kernels.regularization import NONE, Regularization
 from dlsolve.spec.optimize import ALIASES, hyper_for
-from dlsolve.spec.reader import BAD, Reader, Said, choice, matrix, nonneg, number, vector
+from dlsolve.spec.reader import (
+    BAD,
+    Reader,
+    Said,
+    at_most,
+    boolean,
+    choice,
+    either,
+    matrix,
+    nonneg,
+    nonneg_int,
+    number,
+    vector,
+)
 
 TRAINING_FIELDS = ("regularization", "l2_form", "optimizer", "hyper", "state", "lr",
                    "learning-rate")
@@ -251,3 +264,27 @@ def _fill(kr: Reader, part: str, raw: Any, names: Any, out: dict[str, float]) ->
 
     walk(names, raw, ())
     return out
+
+
+def backprop_fields(r: Reader, backprop: bool) -> dict[str, Any]:
+    lr = learning_rate(r, backprop and not r.has("optimizer"))
+    opt = optimizer(r, lr)
+    reg = regularization(r)
+    update = r.get("update", either(vector(choice("weights", "biases")),
+                                    choice("weights", "biases", "both"),
+                                    what="a list of weights/biases"), ["weights", "biases"])
+    if update == "both":
+        update = ["weights", "biases"]
+    elif isinstance(update, str):
+        update = [update]
+    epochs = r.get("epochs", at_most(10_000), None)
+    steps = r.get("steps", at_most(10_000), None)
+    if epochs is not None and steps is not None and epochs is not BAD and epochs != steps:
+        r.fail("steps", "give epochs: or steps: (the same thing), not both")
+    rnd = r.get("round", nonneg_int, None)
+    show_all = r.get("show_all", boolean, False)
+    return {"learning_rate": lr if lr is not BAD else None,
+            "update": tuple(update) if update is not BAD else ("weights", "biases"),
+            "epochs": (epochs or steps or 1) if BAD not in (epochs, steps) else 1,
+            "round": rnd if rnd is not BAD else None, "show_all": bool(show_all),
+            "reg": reg if reg is not BAD else NONE, "optimizer": opt}
