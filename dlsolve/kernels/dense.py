@@ -59,8 +59,9 @@ def arrays(net: Network, params: dict[str, float]) -> list[tuple[Any, Any]]:
 
     get = params.__getitem__
     out = []
-    for wl, bl in zip(net.weight_names, net.bias_names):
-        flat = [w for row in wl for w in row]
+    if "flat" not in net._index:  # each layer's weight names in row order, built once
+        net._index["flat"] = [[w for row in wl for w in row] for wl in net.weight_names]
+    for flat, wl, bl in zip(net._index["flat"], net.weight_names, net.bias_names):
         w = np.fromiter(map(get, flat), float, len(flat)).reshape(len(wl), len(wl[0]))
         out.append((w, np.fromiter(map(get, bl), float, len(bl))))
     return out

@@ -9,6 +9,7 @@ is carried rounded to N decimals, full precision beside it in a table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from dlsolve.expr import Num, Sym
@@ -131,7 +132,7 @@ def derivation(sol: Solution, spec: NetworkProblem, pl: K.Plan, trace: K.Trace, 
         TS.penalty_gradients(sol, ep, order)
     grads = ep.grads
     sol.add(TableStep("All gradients", ("parameter", "value", "gradient"),
-                      capped([(k, params[k], grads[k]) for k in order]), detail="full"))
+                      capped(order, lambda k: (k, params[k], grads[k])), detail="full"))
     if pl.optimizer is None:
         update_steps(sol, params, grads, trace.after[epoch], pl, order)
     else:
@@ -161,15 +162,17 @@ def update_steps(sol: Solution, params: dict[str, float], grads: dict[str, float
         sol.add(Note(f"{', '.join(todo[1:-1][:5])}{' …' if len(todo) > 7 else ''} and "
                      f"{todo[-1]} are updated the same way (p_new = p - η·∂E/∂p):"))
     sol.add(TableStep("Old, gradient, new", ("parameter", "old", "∂E/∂p", "new"),
-                      capped([(k, params[k], grads[k], new[k] if k in updated else
-                               f"{new[k]:g} (kept)") for k in order]),
+                      capped(order, lambda k: (k, params[k], grads[k], new[k] if k in updated
+                                               else f"{new[k]:g} (kept)")),
                       detail="exam" if len(todo) > 2 else "full"))
 
 
-def capped(rows: list[tuple], limit: int = 40) -> tuple:
-    """A table's rows, the middle elided past ``limit`` (all values are in JSON)."""
-    if len(rows) <= limit:
-        return tuple(rows)
-    gap = ("… " + str(len(rows) - limit + 1) + " more",) + ("",) * (len(rows[0]) - 1)
-    return tuple(rows[:limit - 5]) + (gap,) + tuple(rows[-4:])
+def capped(keys: list[str], row: Callable[[str], tuple], limit: int = 40) -> tuple:
+    """A table's rows, one per key, the middle elided past ``limit`` (all values are in
+    JSON); only the rows shown are built."""
+    if len(keys) <= limit:
+        return tuple(row(k) for k in keys)
+    head = [row(k) for k in keys[:limit - 5]]
+    gap = ("… " + str(len(keys) - limit + 1) + " more",) + ("",) * (len(head[0]) - 1)
+    return tuple(head) + (gap,) + tuple(row(k) for k in keys[-4:])
 

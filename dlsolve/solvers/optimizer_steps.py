@@ -77,12 +77,13 @@ def optimizer_steps(sol: Solution, pl: K.Plan, params: dict[str, float],
                      "(their state stays as given).", "warning"))
     cols = [c for c in ("velocity", "m", "v", "accumulator", "square_avg", "acc_delta")
             if todo and c in trace.steps[epoch][todo[0]]]
-    rows = [(k, params[k], grads[k], *[trace.steps[epoch][k][c] for c in cols], new[k])
-            for k in todo]
+    work = trace.steps[epoch]
     from dlsolve.solvers.backprop import capped
 
     sol.add(TableStep("Old, gradient, state, new", ("parameter", "old", "∂E/∂p", *cols, "new"),
-                      capped(rows), detail="exam" if len(todo) > 1 else "full"))
+                      capped(todo, lambda k: (k, params[k], grads[k], *[work[k][c] for c in cols],
+                                              new[k])),
+                      detail="exam" if len(todo) > 1 else "full"))
 
 
 def _param_lines(sol: Solution, name: str, h: dict[str, Any], t: int, k: str, p0: float,
