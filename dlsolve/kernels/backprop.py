@@ -1,9 +1,10 @@
-"""Backpropagation on a Network: deltas, gradients, updates, and a finite-difference check.
+"""Backpropagation on a Network: deltas, gradients, updates (the self-check is gradcheck).
 
 For an output unit o:  delta_o = dE/do · f'(z_o)  (softmax with cross-entropy: p - y, or
-                       p·Σt - t for targets that do not sum to 1).
+                       p·Σt - t for targets that do not sum to 1; sigmoid with binary
+                       cross-entropy: (ŷ - y)/n, written so that 1 - σ(z) is never divided out).
 For a hidden unit h:   dE/dh = Σ_k delta_k · w_kh  (weights before the update),
-                       delta_h = dE/dh · f'(z_h).
+                       delta_h = dE/dh · m/(1 - p) · f'(z_h)  (the factor for inverted dropout).
 Each parameter:        dE/dw = Σ over its uses of delta_u · (the source it multiplies),
                        dE/db = Σ over its uses of delta_u.
 Update (simultaneous, from one forward pass): p <- p - lr · dE/dp.
