@@ -538,3 +538,13 @@ def test_hostile_training_fields_are_refused_or_solved(p, mask, l2, opt, step):
     except SpecError:
         return
     assert math.isfinite(r["loss"])
+
+
+def test_dropout_without_a_mask_is_eval_mode_and_says_so():
+    spec = {"kind": "forward", "inputs": [1, 2],
+            "layers": [{"weights": [[1, 0], [0, 1]], "bias": 0, "activation": "linear",
+                        "dropout": {"p": 0.5}},
+                       {"weights": [[1, 1]], "bias": 0, "activation": "linear"}]}
+    sol = dlsolve.solve(spec)
+    assert sol.results["outputs"] == [3.0]
+    assert "no mask: the layer is in eval mode" in _texts(sol)

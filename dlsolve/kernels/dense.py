@@ -78,6 +78,7 @@ def forward(net: Network, params: dict[str, float], xs: Any) -> list[Pass]:
             z = (a @ w.T + b).tolist()
         out = []
         drop = net.dropout.get(li)
+        drop = drop if drop is not None and drop.masks else None
         for s, (p, zs) in enumerate(zip(passes, z)):
             row = _activate(net, layer, zs)
             p.z.update(zip(layer, zs))

@@ -23,8 +23,9 @@ Weight = str | float  # a parameter name, or a fixed number
 class Dropout:
     """Inverted dropout on a layer: a ← a·m/(1 - p), p the drop probability (PyTorch's).
 
-    ``masks`` holds one 0/1 row per sample, or a single row used for every sample;
-    ``keep_given`` says the spec gave CS231n's keep probability 1 - p.
+    ``masks`` holds one 0/1 row per sample, or a single row used for every sample (none:
+    eval mode, the layer is left alone); ``keep_given`` says the spec gave CS231n's keep
+    probability 1 - p.
     """
 
     p: float
@@ -177,7 +178,7 @@ def forward(net: Network, params: dict[str, float] | None = None,
             for name, p in zip(group, softmax([zs[n] for n in group])):
                 values[name] = rnd(p)
         drop = net.dropout.get(li)
-        if drop is not None:
+        if drop is not None and drop.masks:
             for j, name in enumerate(layer):
                 pre[name], factor[name] = values[name], drop.factor(sample, j)
                 values[name] = rnd(values[name] * factor[name])

@@ -106,6 +106,8 @@ def training_givens(sol: Solution, spec: NetworkProblem) -> None:
     """Dropout masks and probabilities, the penalty's λ, the optimizer and its start state."""
     for li, drop in sorted(spec.net.dropout.items()):
         masks = [list(m) for m in drop.masks]
+        if not masks:
+            continue
         sol.given(f"m{li + 1}", masks[0] if len(masks) == 1 else masks,
                   f"dropout mask, layer {li + 1}")
         if drop.keep_given:
@@ -134,6 +136,10 @@ def training_givens(sol: Solution, spec: NetworkProblem) -> None:
 def dropout_note(sol: Solution, net: Network) -> None:
     """Which layers drop units, with which convention (or that none does)."""
     for li, drop in sorted(net.dropout.items()):
+        if not drop.masks:
+            sol.add(Note(f"Dropout on layer {li + 1} has no mask: the layer is in eval mode "
+                         "(inverted dropout scales only in training), so it does nothing."))
+            continue
         prob = (f"keep probability {1 - drop.p:g} (CS231n's convention; p = 1 - keep = "
                 f"{drop.p:g} dropped)" if drop.keep_given else
                 f"drop probability p = {drop.p:g} (PyTorch's convention)")

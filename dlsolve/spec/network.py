@@ -63,7 +63,8 @@ class NetworkProblem:
     def plain_step(self) -> bool:
         """One sample, no dropout, no penalty, plain gradient descent: the problems that
         check's error-carried-forward and slip catalogues model."""
-        return not (self.batched or self.net.dropout or self.reg or self.optimizer)
+        return not (self.batched or any(d.masks for d in self.net.dropout.values()) or
+                    self.reg or self.optimizer)
 
     @property
     def samples(self) -> Batch:

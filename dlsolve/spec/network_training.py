@@ -125,7 +125,7 @@ def dropout(lr_: Reader, units: int, samples: int) -> Dropout | None | Any:
     if v is BAD or masks is BAD:
         return BAD
     p = float(v) if key == "p" else 1.0 - float(v)
-    return Dropout(p, masks, key == "keep") if masks else None
+    return Dropout(p, masks, key == "keep")  # no mask: eval mode (kept to be said)
 
 
 def _masks(dr: Reader, units: int, samples: int) -> Any:
