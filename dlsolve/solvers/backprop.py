@@ -129,7 +129,7 @@ def derivation(sol: Solution, spec: NetworkProblem, pl: K.Plan, trace: K.Trace, 
     if batched:
         TS.batch_gradients(sol, ep, order)
     if pl.reg:
-        TS.penalty_gradients(sol, ep, order)
+        TS.penalty_gradients(sol, ep, order, pl.reg, params)
     grads = ep.grads
     sol.add(TableStep("All gradients", ("parameter", "value", "gradient"),
                       capped(order, lambda k: (k, params[k], grads[k])), detail="full"))

@@ -114,14 +114,27 @@ def _sum(ws: list[str], term: Any) -> E.Expr:
     return E.Bracket("paren", E.Add(tuple(E.elide([term(w) for w in ws], 8))))
 
 
-def penalty_gradients(sol: Solution, ep: K.Epoch, order: list[str]) -> None:
+def _penalty_term(reg: R.Regularization, w: E.Expr) -> E.Expr:
+    """∂P/∂w in symbols or numbers: λw (2λw in the Keras form), + λ·sign(w) for L1."""
+    terms: list[E.Expr] = []
+    if reg.l2:
+        lam = Num(reg.l2) if reg.l2_form == "half" else E.Mul((Num(2), Num(reg.l2)))
+        terms.append(E.Mul((lam, w)))
+    if reg.l1:
+        terms.append(E.Mul((Num(reg.l1), E.call("sign", w))))
+    return terms[0] if len(terms) == 1 else E.Add(tuple(terms))
+
+
+def penalty_gradients(sol: Solution, ep: K.Epoch, order: list[str], reg: R.Regularization,
+                      params: dict[str, float]) -> None:
     """Each weight's gradient = data gradient + the penalty's (the bias's is the data's)."""
     sol.add(Heading("Gradients with the penalty"))
     ws = [k for k in order if k in ep.penalty_grads]
     for k in ws[:MAX_STEPS]:
+        num = Num(params[k]) if params[k] >= 0 else E.Bracket("paren", Num(params[k]))
         sol.add(Step(f"Gradient of {k}", E.Deriv(Sym("E"), Sym(k)),
-                     E.Deriv(Sym("E_data"), Sym(k)) + E.Deriv(Sym("P"), Sym(k)),
-                     Num(ep.data_grads[k]) + Num(ep.penalty_grads[k]),
+                     E.Deriv(Sym("E_data"), Sym(k)) + _penalty_term(reg, Sym(k)),
+                     Num(ep.data_grads[k]) + _penalty_term(reg, num),
                      value=ep.grads[k], key=f"grad_{k}"))
     announce_rest(sol, ws, MAX_STEPS, "the data gradient plus the penalty's the same way")
     sol.add(Note("The biases are not penalised: their gradients are the data gradients."))
