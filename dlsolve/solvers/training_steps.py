@@ -172,8 +172,10 @@ def identical_units(sol: Solution, net: Network, params: dict[str, float]) -> No
         for j, (row, b) in enumerate(zip(wl, bl)):
             seen.setdefault(tuple(params[w] for w in row) + (params[b],), []).append(j)
         same = [g for g in seen.values() if len(g) > 1]
-        outgoing = li + 1 < len(net.layers) and _same_outgoing(net, li, params, same)
-        if same and (li + 1 == len(net.layers) or outgoing):
+        # hidden units only: output units with the same weights still meet different targets
+        dropped = li in net.dropout and net.dropout[li].masks  # a mask can break the tie
+        if same and not dropped and li + 1 < len(net.layers) and \
+                _same_outgoing(net, li, params, same):
             units = ", ".join(net.layers[li][j] for j in same[0])
             sol.add(Note(f"Units {units} of layer {li + 1} start with identical weights, so they "
                          "compute the same value and receive the same gradient at every step: "
