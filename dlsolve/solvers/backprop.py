@@ -105,21 +105,7 @@ def derivation(sol: Solution, spec: NetworkProblem, pl: K.Plan, trace: K.Trace, 
     ep, params = trace.epochs[epoch], trace.before[epoch]
     p, b, t = ep.passes[0], ep.backs[0], list(pl.batch.ts[0])
     batched = spec.batched
-    if batched:
-        sol.add(Note(f"A batch of {len(pl.batch)} samples: sample 1 is worked in full, the "
-                     "others are tabulated; the loss is the "
-                     f"{'mean' if pl.batch.reduction == 'mean' else 'sum'} over samples."))
-    dropout_note(sol, net)
-    forward_steps(sol, net, p, spec.matrix_view, params)
-    outputs_step(sol, net, p)
-    loss_section(sol, net, p, loss, t, spec.loss_defaulted)
-    if batched:
-        TS.batch_forward_table(sol, net, ep)
-    if pl.reg:
-        TS.penalty_steps(sol, net, pl.reg, params, ep)
-    if batched and pl.batch.weight != 1:
-        sol.add(Note(f"Each sample's loss enters the batch loss times 1/{len(pl.batch)}, so "
-                     f"sample 1's gradients below carry that factor.", detail="exam"))
+    forward_part(sol, spec, pl, ep, params)
     ch = chained(net, p, b, loss, order)
     output_steps(sol, net, p, b, loss, t, ch)
     if len(net.layers) > 1 or len(net.outputs) > 1:
@@ -139,6 +125,28 @@ def derivation(sol: Solution, spec: NetworkProblem, pl: K.Plan, trace: K.Trace, 
         from dlsolve.solvers.optimizer_steps import optimizer_steps
 
         optimizer_steps(sol, pl, params, grads, trace, epoch, order)
+
+
+def forward_part(sol: Solution, spec: NetworkProblem, pl: K.Plan, ep: K.Epoch,
+                 params: dict[str, float]) -> None:
+    """Sample 1's forward pass and loss, the other samples, the penalty."""
+    net, loss, p = spec.net, spec.loss, ep.passes[0]
+    assert loss is not None
+    if spec.batched:
+        sol.add(Note(f"A batch of {len(pl.batch)} samples: sample 1 is worked in full, the "
+                     "others are tabulated; the loss is the "
+                     f"{'mean' if pl.batch.reduction == 'mean' else 'sum'} over samples."))
+    dropout_note(sol, net)
+    forward_steps(sol, net, p, spec.matrix_view, params)
+    outputs_step(sol, net, p)
+    loss_section(sol, net, p, loss, list(pl.batch.ts[0]), spec.loss_defaulted)
+    if spec.batched:
+        TS.batch_forward_table(sol, net, ep)
+    if pl.reg:
+        TS.penalty_steps(sol, net, pl.reg, params, ep)
+    if spec.batched and pl.batch.weight != 1:
+        sol.add(Note(f"Each sample's loss enters the batch loss times 1/{len(pl.batch)}, so "
+                     f"sample 1's gradients below carry that factor."))
 
 
 def update_steps(sol: Solution, params: dict[str, float], grads: dict[str, float],

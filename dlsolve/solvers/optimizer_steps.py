@@ -46,6 +46,26 @@ def optimizer_steps(sol: Solution, pl: K.Plan, params: dict[str, float],
     name, h = pl.optimizer, pl.hyper
     assert name is not None and h is not None
     t = pl.step + epoch + 1
+    _conventions(sol, pl, name, h, t, epoch)
+    todo = list(pl.update)
+    for i, k in enumerate(todo[:MAX_STEPS]):  # the first worked; the rest at full detail
+        _param_lines(sol, name, h, t, k, params[k], trace.steps[epoch][k],
+                     start_state(pl, trace, epoch, k), "exam" if i == 0 else "full")
+    if len(todo) > 1:
+        sol.add(Note(f"{', '.join(todo[1:-1][:5])}{' …' if len(todo) > 7 else ''}"
+                     f"{' and ' if len(todo) > 2 else ''}{todo[-1]} "
+                     f"{'is' if len(todo) == 2 else 'are'} updated the same way (table below)."))
+    updating = set(todo)
+    kept = [k for k in order if k not in updating]
+    if kept:
+        sol.add(Note(f"{', '.join(kept[:6])}{' …' if len(kept) > 6 else ''} do not update "
+                     "(their state stays as given).", "warning"))
+    _table(sol, todo, params, grads, trace, epoch)
+
+
+def _conventions(sol: Solution, pl: K.Plan, name: str, h: dict[str, Any], t: int,
+                 epoch: int) -> None:
+    """The heading, the optimizer's conventions and its rules in symbols."""
     sol.add(Heading(f"Updates ({TITLES[name]}, step t = {t})"),
             Note(_hyper_note(name, h), detail="full"),
             Note("Every parameter is updated with the gradients of the same forward pass "
@@ -61,25 +81,15 @@ def optimizer_steps(sol: Solution, pl: K.Plan, params: dict[str, float],
                      f"{f', after {pl.step} steps' if pl.step else ''})."))
     for lhs, rhs in rules(name, h):
         sol.add(Step("", lhs, rhs, detail="brief"))
-    todo = list(pl.update)
-    new = trace.after[epoch]
-    for i, k in enumerate(todo[:MAX_STEPS]):  # the first worked; the rest at full detail
-        _param_lines(sol, name, h, t, k, params[k], trace.steps[epoch][k],
-                     start_state(pl, trace, epoch, k), "exam" if i == 0 else "full")
-    if len(todo) > 1:
-        sol.add(Note(f"{', '.join(todo[1:-1][:5])}{' …' if len(todo) > 7 else ''}"
-                     f"{' and ' if len(todo) > 2 else ''}{todo[-1]} "
-                     f"{'is' if len(todo) == 2 else 'are'} updated the same way (table below)."))
-    updating = set(todo)
-    kept = [k for k in order if k not in updating]
-    if kept:
-        sol.add(Note(f"{', '.join(kept[:6])}{' …' if len(kept) > 6 else ''} do not update "
-                     "(their state stays as given).", "warning"))
-    cols = [c for c in ("velocity", "m", "v", "accumulator", "square_avg", "acc_delta")
-            if todo and c in trace.steps[epoch][todo[0]]]
-    work = trace.steps[epoch]
+
+
+def _table(sol: Solution, todo: list[str], params: dict[str, float], grads: dict[str, float],
+           trace: K.Trace, epoch: int) -> None:
     from dlsolve.solvers.backprop import capped
 
+    work, new = trace.steps[epoch], trace.after[epoch]
+    cols = [c for c in ("velocity", "m", "v", "accumulator", "square_avg", "acc_delta")
+            if todo and c in work[todo[0]]]
     sol.add(TableStep("Old, gradient, state, new", ("parameter", "old", "∂E/∂p", *cols, "new"),
                       capped(todo, lambda k: (k, params[k], grads[k], *[work[k][c] for c in cols],
                                               new[k])),
