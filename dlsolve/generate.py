@@ -102,7 +102,29 @@ def _training(rng: random.Random) -> dict[str, Any]:
         first = res["layer_outputs"][0]
         if act == "relu" and not any(v for row in (first if n > 1 else [first]) for v in row):
             continue  # an all-dead layer makes a dull question
+        spec["statement"] = _training_statement(spec, sizes, act, n)
         return spec
+
+
+def _training_statement(spec: dict[str, Any], sizes: list[int], act: str, n: int) -> str:
+    """The question in words; the numbers are the spec's (printed as givens on the sheet)."""
+    parts = [f"A {'-'.join(map(str, sizes))} network with {act} units and the weights, "
+             f"biases and inputs given is trained with {spec['loss']} loss"]
+    if n > 1:
+        parts.append(f" on a mini-batch of {n} samples (the loss is the mean over samples)")
+    drop = spec["layers"][0].get("dropout")
+    if drop:
+        prob = f"keep probability {drop['keep']}" if "keep" in drop else f"p = {drop['p']}"
+        parts.append(f", with inverted dropout ({prob}, mask {drop['mask']}) on the hidden layer")
+    reg = spec.get("regularization")
+    if reg:
+        (kind, lam), = reg.items()
+        parts.append(f", plus an {kind.upper()} penalty on the weights with λ = {lam}")
+    step = (f"one {spec['optimizer']} step (lr = {spec['hyper']['lr']}"
+            f"{', from the given velocity' if 'state' in spec else ''})" if "optimizer" in spec
+            else f"one gradient descent step with learning rate {spec['learning_rate']}")
+    return "".join(parts) + (f". Compute the forward pass, the loss, every gradient and the "
+                             f"parameters after {step}.")
 
 
 def _loss(rng: random.Random) -> dict[str, Any]:
