@@ -67,6 +67,66 @@ def _network(rng: random.Random, kind: str) -> dict[str, Any]:
         return spec
 
 
+def _training(rng: random.Random) -> dict[str, Any]:
+    """A backprop step as a modern exam poses it: a mini-batch, dropout, an L2/L1 penalty or
+    an optimizer with a start state (one or two of them)."""
+    import dlsolve
+
+    features = rng.sample(["batch", "dropout", "penalty", "optimizer"], rng.choice([1, 1, 2]))
+    while True:
+        sizes = rng.choice([[2, 2, 1], [2, 2, 2], [3, 2, 1]])
+        act = rng.choice(["relu", "sigmoid", "tanh"])
+        n = rng.choice([2, 3]) if "batch" in features else 1
+        xs = [[rng.choice(INPUTS) for _ in range(sizes[0])] for _ in range(n)]
+        ts = [[rng.choice([0.0, 0.5, 1.0]) for _ in range(sizes[-1])] for _ in range(n)]
+        spec: dict[str, Any] = {"kind": "backprop", "inputs": xs if n > 1 else xs[0],
+                                "layers": _layers(rng, sizes, act),
+                                "targets": ts if n > 1 else ts[0],
+                                "loss": rng.choice(["half_sse", "mse"]),
+                                "learning_rate": rng.choice([0.1, 0.5])}
+        if "dropout" in features:
+            mask = [rng.randint(0, 1) for _ in range(sizes[1])]
+            mask[rng.randrange(len(mask))] = 1  # never drop the whole layer
+            key = rng.choice(["p", "keep"])
+            spec["layers"][0]["dropout"] = {key: 0.5, "mask": mask}
+        if "penalty" in features:
+            spec["regularization"] = {rng.choice(["l2", "l1"]): rng.choice([0.01, 0.1])}
+        if "optimizer" in features:
+            name = rng.choice(["momentum", "adam", "rmsprop"])
+            spec.pop("learning_rate")
+            spec.update(optimizer=name, hyper={"lr": rng.choice([0.1, 0.01])})
+            if name == "momentum" and rng.random() < 0.5:
+                spec["state"] = {"velocity": {"biases": [[rng.choice([0.1, -0.1, 0.5])
+                                                          for _ in range(b)] for b in sizes[1:]]}}
+        res = dlsolve.solve(spec).results
+        first = res["layer_outputs"][0]
+        if act == "relu" and not any(v for row in (first if n > 1 else [first]) for v in row):
+            continue  # an all-dead layer makes a dull question
+        spec["statement"] = _training_statement(spec, sizes, act, n)
+        return spec
+
+
+def _training_statement(spec: dict[str, Any], sizes: list[int], act: str, n: int) -> str:
+    """The question in words; the numbers are the spec's (printed as givens on the sheet)."""
+    parts = [f"A {'-'.join(map(str, sizes))} network with {act} units and the weights, "
+             f"biases and inputs given is trained with {spec['loss']} loss"]
+    if n > 1:
+        parts.append(f" on a mini-batch of {n} samples (the loss is the mean over samples)")
+    drop = spec["layers"][0].get("dropout")
+    if drop:
+        prob = f"keep probability {drop['keep']}" if "keep" in drop else f"p = {drop['p']}"
+        parts.append(f", with inverted dropout ({prob}, mask {drop['mask']}) on the hidden layer")
+    reg = spec.get("regularization")
+    if reg:
+        (kind, lam), = reg.items()
+        parts.append(f", plus an {kind.upper()} penalty on the weights with λ = {lam}")
+    step = (f"one {spec['optimizer']} step (lr = {spec['hyper']['lr']}"
+            f"{', from the given velocity' if 'state' in spec else ''})" if "optimizer" in spec
+            else f"one gradient descent step with learning rate {spec['learning_rate']}")
+    return "".join(parts) + (f". Compute the forward pass, the loss, every gradient and the "
+                             f"parameters after {step}.")
+
+
 def _loss(rng: random.Random) -> dict[str, Any]:
     name = rng.choice(["mse", "half_sse", "mae", "bce", "cce", "sparse_cce"] + list(MORE_LOSSES))
     if name in MORE_LOSSES:
@@ -282,6 +342,7 @@ def _rnn(rng: random.Random) -> dict[str, Any]:
 GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "convshape": _convshape, "softmax": _softmax, "activation": _activation,
     "forward": lambda r: _network(r, "forward"), "backprop": lambda r: _network(r, "backprop"),
+    "training": _training,
     "loss": _loss, "conv": _conv, "pool": _pool, "params": _params, "perceptron": _perceptron,
     "gd": _gd, "optimize": _optimize, "attention": _attention, "norm": _norm, "init": _init,
     "graph": _graph, "ensemble": _ensemble, "pinn": _pinn, "rnn": _rnn,

@@ -1,9 +1,10 @@
-"""Backpropagation on a Network: deltas, gradients, updates, and a finite-difference check.
+"""Backpropagation on a Network: deltas, gradients, updates (the self-check is gradcheck).
 
 For an output unit o:  delta_o = dE/do · f'(z_o)  (softmax with cross-entropy: p - y, or
-                       p·Σt - t for targets that do not sum to 1).
+                       p·Σt - t for targets that do not sum to 1; sigmoid with binary
+                       cross-entropy: (ŷ - y)/n, written so that 1 - σ(z) is never divided out).
 For a hidden unit h:   dE/dh = Σ_k delta_k · w_kh  (weights before the update),
-                       delta_h = dE/dh · f'(z_h).
+                       delta_h = dE/dh · m/(1 - p) · f'(z_h)  (the factor for inverted dropout).
 Each parameter:        dE/dw = Σ over its uses of delta_u · (the source it multiplies),
                        dE/db = Σ over its uses of delta_u.
 Update (simultaneous, from one forward pass): p <- p - lr · dE/dp.
@@ -12,14 +13,13 @@ Update (simultaneous, from one forward pass): p <- p - lr · dE/dp.
 from __future__ import annotations
 
 import math
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
-from dlsolve.errors import SolverBug
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.mathfns import round_hand
-from dlsolve.kernels.network import Network, Pass, forward
+from dlsolve.kernels.network import Network, Pass, forward, fsum
 
 Rounder = Callable[[float], float]
 
@@ -42,10 +42,12 @@ class Backward:
     dE_da: dict[str, float]            # dE/d(unit output)
     fprime: dict[str, float | None]    # f'(z) (None for softmax units)
     delta: dict[str, float]            # dE/dz
-    grads: dict[str, float]
+    grads: Any                         # parameter name -> dE/dp (a dict, or a lazy mapping)
     output_grad: dict[str, float]      # dE/do straight from the loss
     softmax_ce: bool
     kink_notes: list[str] = field(default_factory=list)
+    direct: dict[str, float] = field(default_factory=dict)  # deltas written as ŷ - y
+    scale: float = 1.0                 # the loss's factor (1/N for a sample of a batch mean)
 
 
 def targets_row(loss: L.LossSpec, targets: list[float], n: int) -> list[float]:
@@ -60,48 +62,88 @@ def is_softmax_ce(net: Network, loss: L.LossSpec) -> bool:
         net.units[o].act.softmax for o in net.outputs)
 
 
+def is_sigmoid_bce(net: Network, loss: L.LossSpec) -> bool:
+    """Sigmoid outputs with binary cross-entropy on probabilities: delta = (ŷ - y)/n."""
+    return loss.name == "bce" and not loss.from_logits and all(
+        net.units[o].act.fn.name == "sigmoid" and not net.units[o].act.softmax
+        for o in net.outputs) and not any(o in net.units and net.units[o].layer - 1 in
+                                         net.dropout for o in net.outputs)
+
+
 def backward(net: Network, p: Pass, loss: L.LossSpec, targets: list[float],
-             params: dict[str, float] | None = None, rnd: Rounder = identity) -> Backward:
-    """Deltas and gradients of one forward pass (``rnd`` rounds every intermediate)."""
+             params: dict[str, float] | None = None, rnd: Rounder = identity,
+             scale: float = 1.0) -> Backward:
+    """Deltas and gradients of one forward pass (``rnd`` rounds every intermediate);
+    ``scale`` multiplies the loss (1/N for one sample of a batch mean)."""
     params = params if params is not None else net.params
-    outs = p.outputs(net)
-    g = [rnd(v) for v in L.gradient(loss, targets, outs)]
-    softmax_ce = is_softmax_ce(net, loss)
-    b = Backward({}, {}, {}, {k: 0.0 for k in params}, dict(zip(net.outputs, g)), softmax_ce)
-    for o, v in zip(net.outputs, g):
-        b.dE_da[o] = b.dE_da.get(o, 0.0) + v
+    b = start(net, p, loss, targets, {k: 0.0 for k in params}, rnd, scale)
     for layer in reversed(net.layers):
-        group = [u for u in layer if net.units[u].act.softmax]
-        for name in layer:
-            u = net.units[name]
-            if u.act.softmax:
-                continue
-            fp, note = u.act.fn.derivative(p.z[name], u.act.params, u.act.kink)
-            if u.act.fn.dfy is not None:  # a(1 - a) from the output as written down
-                fp = u.act.fn.dfy(p.values[name])
-            if note:
-                b.kink_notes.append(f"{name}: {note}")
-            b.fprime[name] = rnd(fp)
-            b.delta[name] = rnd(b.dE_da.get(name, 0.0) * b.fprime[name])
-        if group:
-            _softmax_deltas(net, p, b, group, loss, targets, rnd)
+        layer_deltas(net, p, b, layer, loss, targets, rnd, scale)
         for name in layer:
             _propagate(net, p, b, name, params, rnd)
     return b
 
 
+def start(net: Network, p: Pass, loss: L.LossSpec, targets: list[float], grads: Any,
+          rnd: Rounder = identity, scale: float = 1.0) -> Backward:
+    """A Backward holding dE/d(output) from the loss (times ``scale``)."""
+    g = [rnd(v * scale) for v in L.gradient(loss, targets, p.outputs(net))]
+    b = Backward({}, {}, {}, grads, dict(zip(net.outputs, g)), is_softmax_ce(net, loss))
+    for o, v in zip(net.outputs, g):
+        b.dE_da[o] = b.dE_da.get(o, 0.0) + v
+    b.direct = _sigmoid_bce_deltas(net, p, loss, targets, scale)
+    b.scale = scale
+    return b
+
+
+def layer_deltas(net: Network, p: Pass, b: Backward, layer: list[str], loss: L.LossSpec,
+                 targets: list[float], rnd: Rounder = identity, scale: float = 1.0) -> None:
+    """f'(z) and delta = dE/da · (dropout factor) · f'(z) for each unit of a layer whose
+    dE/da is complete (softmax groups: the Jacobian, or p - t with cross-entropy)."""
+    group = [u for u in layer if net.units[u].act.softmax]
+    for name in layer:
+        u = net.units[name]
+        if u.act.softmax:
+            continue
+        fp, note = u.act.fn.derivative(p.z[name], u.act.params, u.act.kink)
+        if u.act.fn.dfy is not None:  # a(1 - a) from the output as written down
+            fp = u.act.fn.dfy(p.activation(name))
+        if note:
+            b.kink_notes.append(f"{name}: {note}")
+        b.fprime[name] = rnd(fp)
+        if name in b.direct:
+            b.delta[name] = rnd(b.direct[name])
+        else:
+            b.delta[name] = rnd(b.dE_da.get(name, 0.0) * p.factor.get(name, 1.0)
+                                * b.fprime[name])
+    if group:
+        _softmax_deltas(net, p, b, group, loss, targets, rnd, scale)
+
+
+def _sigmoid_bce_deltas(net: Network, p: Pass, loss: L.LossSpec, targets: list[float],
+                        scale: float) -> dict[str, float]:
+    """(ŷ - y)·scale/n for sigmoid + BCE outputs that are not clipped (the stable form:
+    no 1 - σ(z) is divided out)."""
+    if not is_sigmoid_bce(net, loss):
+        return {}
+    n = len(net.outputs)
+    return {o: (p.values[o] - t) * scale / n for o, t in zip(net.outputs, targets)
+            if L.clip(loss, p.values[o]) == p.values[o]}
+
+
 def _softmax_deltas(net: Network, p: Pass, b: Backward, group: list[str], loss: L.LossSpec,
-                    targets: list[float], rnd: Rounder) -> None:
+                    targets: list[float], rnd: Rounder, scale: float) -> None:
     probs = [p.values[u] for u in group]
     if b.softmax_ce and group == net.outputs:  # dE/dz_j = p_j Σ_k t_k - t_j (= p - t)
         t = targets_row(loss, targets, len(group))
         total = math.fsum(t)
         for u, pu, tu in zip(group, probs, t):
             b.fprime[u] = None
-            b.delta[u] = rnd(pu * total - tu)
+            b.delta[u] = rnd((pu * total - tu) * scale)
         return
-    gs = [b.dE_da.get(u, 0.0) for u in group]
-    dot = math.fsum(gk * pk for gk, pk in zip(gs, probs))
+    gs = [b.dE_da.get(u, 0.0) * p.factor.get(u, 1.0) for u in group]
+    probs = [p.activation(u) for u in group]
+    dot = fsum([gk * pk for gk, pk in zip(gs, probs)])
     for u, pu, gu in zip(group, probs, gs):
         b.fprime[u] = None
         b.delta[u] = rnd(pu * (gu - dot))
@@ -145,80 +187,13 @@ def update(params: dict[str, float], grads: dict[str, float], lr: float,
     return {k: rnd(v - lr * grads[k]) if role.get(k) in which else v for k, v in params.items()}
 
 
-MAX_CHECKED = 60   # networks with more parameters are checked on a sample ...
-SAMPLED = 20       # ... of this many, plus DIRECTIONS random directions over all of them
-DIRECTIONS = 3
-
-
-@dataclass
-class Check:
-    """The finite-difference check of the gradients (all, or a fixed sample of 60)."""
-
-    worst: float
-    checked: int
-    skipped: list[str]
-    total: int = 0
-
-
-def check_gradients(net: Network, loss: L.LossSpec, targets: list[float],
-                    params: dict[str, float], grads: dict[str, float], p: Pass) -> Check:
-    """Compare each gradient with a central difference; raise SolverBug on a mismatch.
-
-    Parameters whose difference quotient straddles a kink (ReLU at 0, a clipped probability,
-    |t - o| at 0) are skipped: there the derivative is a convention, not a limit.
-    """
-    worst, checked, skipped = 0.0, 0, []
-    names = list(grads)
-    if len(names) > MAX_CHECKED:  # big networks: a fixed sample, and whole-gradient directions
-        names = sorted(random.Random(0).sample(names, SAMPLED), key=names.index)
-        worst = _directional(net, loss, targets, params, grads)
-    for name in names:
-        g = grads[name]
-        v = params[name]
-        h = 1e-6 * max(1.0, abs(v))
-        up = dict(params, **{name: v + h})
-        dn = dict(params, **{name: v - h})
-        fd = (loss_of(net, loss, targets, up) - loss_of(net, loss, targets, dn)) / (2 * h)
-        if not math.isfinite(fd):
-            skipped.append(name)
-            continue
-        err = abs(fd - g)
-        if err > 1e-5 * max(1.0, abs(g), abs(fd)):
-            if _near_kink(net, p, loss, targets, up, dn):
-                skipped.append(name)
-                continue
-            raise SolverBug(f"gradient of {name}: backprop gives {g!r}, a central finite "
-                            f"difference gives {fd!r}")
-        worst = max(worst, err)
-        checked += 1
-    return Check(worst, checked, skipped, len(grads))
-
-
-def _directional(net: Network, loss: L.LossSpec, targets: list[float],
-                 params: dict[str, float], grads: dict[str, float]) -> float:
-    """Check ∇E·v against (E(θ + hv) - E(θ - hv))/2h for random directions v of unit length."""
-    rng, worst = random.Random(1), 0.0
-    for _ in range(DIRECTIONS):
-        v = {k: rng.gauss(0, 1) for k in params}
-        norm = math.sqrt(math.fsum(x * x for x in v.values()))
-        v = {k: x / norm for k, x in v.items()}
-        h = 1e-5
-        up = {k: params[k] + h * v[k] for k in params}
-        dn = {k: params[k] - h * v[k] for k in params}
-        fd = (loss_of(net, loss, targets, up) - loss_of(net, loss, targets, dn)) / (2 * h)
-        dot = math.fsum(grads[k] * v[k] for k in params)
-        err = abs(fd - dot)
-        if err > 1e-5 * max(1.0, abs(dot)):
-            raise SolverBug(f"directional derivative: backprop gives {dot!r}, a central "
-                            f"finite difference gives {fd!r}")
-        worst = max(worst, err)
-    return worst
-
-
-def _near_kink(net: Network, p: Pass, loss: L.LossSpec, targets: list[float],
-               up: dict[str, float], dn: dict[str, float]) -> bool:
-    """True when a unit's z, or the loss, is at a non-differentiable point."""
-    a, b = forward(net, up), forward(net, dn)
+def near_kink(net: Network, loss: L.LossSpec, targets: list[float], up: dict[str, float],
+              dn: dict[str, float], x: list[float] | None = None, sample: int = 0) -> bool:
+    """True when a unit's z, or the loss, is at a non-differentiable point between the
+    parameters ``up`` and ``dn`` (or at their midpoint)."""
+    a, b = forward(net, up, x=x, sample=sample), forward(net, dn, x=x, sample=sample)
+    mid = {k: (up[k] + dn[k]) / 2 for k in up}
+    p = forward(net, mid, x=x, sample=sample)
     for name, u in net.units.items():
         sides = u.act.fn.sides(u.act.params) if not u.act.softmax else {}
         for k in sides:

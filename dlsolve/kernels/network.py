@@ -19,6 +19,25 @@ from dlsolve.spec.common import ActivationSpec
 Weight = str | float  # a parameter name, or a fixed number
 
 
+@dataclass(frozen=True)
+class Dropout:
+    """Inverted dropout on a layer: a ← a·m/(1 - p), p the drop probability (PyTorch's).
+
+    ``masks`` holds one 0/1 row per sample, or a single row used for every sample (none:
+    eval mode, the layer is left alone); ``keep_given`` says the spec gave CS231n's keep
+    probability 1 - p.
+    """
+
+    p: float
+    masks: tuple[tuple[float, ...], ...]
+    keep_given: bool = False
+
+    def factor(self, sample: int, j: int) -> float:
+        """m_j/(1 - p) for unit j of ``sample``."""
+        row = self.masks[sample if len(self.masks) > 1 else 0]
+        return row[j] / (1 - self.p)
+
+
 @dataclass
 class Unit:
     """One neuron: z = Σ w_i·source_i + b, output = f(z)."""
@@ -49,6 +68,31 @@ class Network:
     form: str = "matrix"
     weight_names: list[list[list[str]]] = field(default_factory=list)  # matrix form [l][j][i]
     bias_names: list[list[str]] = field(default_factory=list)          # matrix form [l][j]
+    dropout: dict[int, Dropout] = field(default_factory=dict)          # by layer index (0-based)
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def uses(self, param: str) -> list[tuple[str, str | None]]:
+        """(unit, source) for each use of a parameter; source None for a bias."""
+        if "uses" not in self._index:
+            idx: dict[str, list[tuple[str, str | None]]] = {}
+            for u in self.units.values():
+                for s, w in zip(u.sources, u.weights):
+                    if isinstance(w, str):
+                        idx.setdefault(w, []).append((u.name, s))
+                if isinstance(u.bias, str):
+                    idx.setdefault(u.bias, []).append((u.name, None))
+            self._index["uses"] = idx
+        return self._index["uses"].get(param, [])
+
+    def consumers(self, name: str) -> list[tuple[str, Weight]]:
+        """(unit, weight) for every unit that reads ``name``."""
+        if "consumers" not in self._index:
+            idx: dict[str, list[tuple[str, Weight]]] = {}
+            for u in self.units.values():
+                for s, w in zip(u.sources, u.weights):
+                    idx.setdefault(s, []).append((u.name, w))
+            self._index["consumers"] = idx
+        return self._index["consumers"].get(name, [])
 
     def value(self, w: Weight | None, params: dict[str, float] | None = None) -> float:
         """The number a weight or bias stands for (0 for no bias)."""
@@ -65,13 +109,35 @@ class Network:
 
 @dataclass
 class Pass:
-    """The values of one forward pass: every input, weighted sum and output by name."""
+    """The values of one forward pass: every input, weighted sum and output by name.
+
+    ``values`` are the outputs after dropout (what the next layer reads); ``pre`` the
+    activations before it and ``factor`` the m/(1 - p) each dropped layer's unit was scaled by.
+    """
 
     values: dict[str, float]
     z: dict[str, float]
+    pre: dict[str, float] = field(default_factory=dict)
+    factor: dict[str, float] = field(default_factory=dict)
+
+    def activation(self, name: str) -> float:
+        """f(z) of a unit, before any dropout."""
+        return self.pre.get(name, self.values[name])
 
     def outputs(self, net: Network) -> list[float]:
         return [self.values[o] for o in net.outputs]
+
+
+def fsum(xs: list[float]) -> float:
+    """math.fsum, or inf/nan as plain addition gives when the partial sums overflow.
+
+    >>> fsum([0.1] * 10), fsum([1e308, 1e308])
+    (1.0, inf)
+    """
+    try:
+        return math.fsum(xs)
+    except OverflowError:
+        return sum(xs)
 
 
 def softmax(zs: list[float]) -> list[float]:
@@ -82,22 +148,26 @@ def softmax(zs: list[float]) -> list[float]:
 
 
 def forward(net: Network, params: dict[str, float] | None = None,
-            round_to: int | None = None) -> Pass:
-    """Run the network; ``round_to`` rounds each unit's output as it is written down by hand
-    (the weighted sum goes straight into the activation, as on a calculator)."""
-    values = dict(zip(net.inputs, net.input_values))
+            round_to: int | None = None, x: list[float] | None = None,
+            sample: int = 0) -> Pass:
+    """Run the network on ``x`` (the spec's inputs by default; ``sample`` picks the dropout
+    mask row); ``round_to`` rounds each unit's output as it is written down by hand (the
+    weighted sum goes straight into the activation, as on a calculator)."""
+    values = dict(zip(net.inputs, net.input_values if x is None else x))
     zs: dict[str, float] = {}
 
     def rnd(x: float) -> float:
-        return x if round_to is None else round_hand(x, round_to)
+        return x if round_to is None else round_kept(x, round_to)
 
     table = params if params is not None else net.params
-    for layer in net.layers:
+    pre: dict[str, float] = {}
+    factor: dict[str, float] = {}
+    for li, layer in enumerate(net.layers):
         group = []
         for name in layer:
             u = net.units[name]
             ws = [table[w] if w.__class__ is str else w for w in u.weights]
-            z = math.fsum(map(operator.mul, ws, [values[s] for s in u.sources]))
+            z = fsum(list(map(operator.mul, ws, [values[s] for s in u.sources])))
             z = z + net.value(u.bias, params)
             zs[name] = z
             if u.act.softmax:
@@ -107,7 +177,26 @@ def forward(net: Network, params: dict[str, float] | None = None,
         if group:
             for name, p in zip(group, softmax([zs[n] for n in group])):
                 values[name] = rnd(p)
-    return Pass(values, zs)
+        drop = net.dropout.get(li)
+        if drop is not None and drop.masks:
+            for j, name in enumerate(layer):
+                pre[name], factor[name] = values[name], drop.factor(sample, j)
+                values[name] = rnd(values[name] * factor[name])
+    return Pass(values, zs, pre, factor)
+
+
+def round_kept(x: float, places: int) -> float:
+    """round_hand, except that a value strictly inside (0, 1) is never rounded onto 0 or 1
+    (a probability at a clip boundary): its distance to the bound keeps ``places``
+    significant figures instead (0.9999954612 -> 0.999995461 at 4 places).
+
+    >>> round_kept(0.9999954612, 4), round_kept(0.7153, 4), round_kept(1.00004, 4)
+    (0.999995461, 0.7153, 1.0)
+    """
+    r = round_hand(x, places)
+    if r in (0.0, 1.0) and 0.0 < x < 1.0:
+        return 1.0 - round_hand(1.0 - x, places) if r == 1.0 else round_hand(x, places)
+    return r
 
 
 def param_order(net: Network, backward: bool = False) -> list[str]:

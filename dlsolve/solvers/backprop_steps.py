@@ -8,6 +8,8 @@ delta expanded as f'(z_h) · Σ_k w_kh delta_k.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from dlsolve import expr as E
 from dlsolve.expr import Deriv, Num, Sym
 from dlsolve.kernels import losses as L
@@ -45,8 +47,18 @@ def dloss_form(loss: L.LossSpec, t: E.Expr, o: E.Expr, n: int) -> E.Expr:
     return -(t / o)
 
 
+def share(b: Backward, form: E.Expr) -> E.Expr:
+    """A sample's share of a batch mean: (1/N)·form (the form itself otherwise)."""
+    if b.scale == 1:
+        return form
+    n = round(1 / b.scale)
+    return E.Mul((Num(1) / Num(n), E.Bracket("paren", form)))
+
+
 def output_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.LossSpec,
-                 targets: list[float]) -> None:
+                 targets: list[float], chained: bool = False) -> None:
+    """dE/do and the output deltas (``chained``: every gradient is unrolled as a chain rule
+    below, so the deltas are full-detail working)."""
     n = len(net.outputs)
     sol.add(Heading("Backward pass: output layer"))
     if b.softmax_ce:
@@ -55,52 +67,80 @@ def output_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.Loss
         sol.add(Note("Softmax with cross-entropy: dE/dz_k = p_k - t_k (the softmax Jacobian "
                      "and -t/p cancel)."))
         for o, tk in zip(net.outputs, t):
-            sol.add(Step(f"Delta of {o}", Sym(f"delta_{o}"), Sym(o) - Sym(_tname(o, n)),
-                         Num(p.values[o]) - Num(tk), value=b.delta[o], key=f"delta_{o}"))
+            sol.add(Step(f"Delta of {o}", Sym(f"delta_{o}"), share(b, Sym(o) - Sym(_tname(o, n))),
+                         share(b, Num(p.values[o]) - Num(tk)), value=b.delta[o],
+                         key=f"delta_{o}"))
         return
+    if b.direct:
+        sol.add(Note("Sigmoid with binary cross-entropy: δ = ∂E/∂z = (ŷ - y)/n (σ′ = ŷ(1 - ŷ) "
+                     "cancels the 1/(ŷ(1 - ŷ)) of the loss's derivative), as softmax with "
+                     "cross-entropy gives p - y."))
     for k, o in enumerate(net.outputs):
         tsym, tval = Sym(_tname(o, n)), targets[k] if loss.name != "sparse_cce" else \
             float(k == int(targets[0]))
-        sol.add(Step(f"Loss gradient at {o}", d("E", o), dloss_form(loss, tsym, Sym(o), n),
-                     dloss_form(loss, Num(tval), Num(p.values[o]), n), value=b.output_grad[o]))
-        unit_delta_steps(sol, net, p, b, o)
+        sol.add(Step(f"Loss gradient at {o}", d("E", o),
+                     share(b, dloss_form(loss, tsym, Sym(o), n)),
+                     share(b, dloss_form(loss, Num(tval), Num(p.values[o]), n)),
+                     value=b.output_grad[o],
+                     detail="full" if o in b.direct else "exam"))
+        if o in b.direct:
+            diff = Sym(o) - tsym
+            num = Num(p.values[o]) - Num(tval)
+            sol.add(Step(f"Delta of {o} (ŷ - y)", Sym(f"delta_{o}"),
+                         share(b, diff / Num(n) if n > 1 else diff),
+                         share(b, num / Num(n) if n > 1 else num),
+                         value=b.delta[o], key=f"delta_{o}"))
+            unit_delta_steps(sol, net, p, b, o, "full")
+            continue
+        unit_delta_steps(sol, net, p, b, o, compact=chained)
 
 
 def _tname(o: str, n: int) -> str:
     return "t" if n == 1 else target_name(o)
 
 
-def unit_delta_steps(sol: Solution, net: Network, p: Pass, b: Backward, name: str) -> None:
-    """f'(z_u) and delta_u = dE/du · f'(z_u) (softmax hidden groups: the Jacobian form)."""
+def unit_delta_steps(sol: Solution, net: Network, p: Pass, b: Backward, name: str,
+                     detail: str = "exam", compact: bool = False) -> None:
+    """f'(z_u) and delta_u = dE/du · (dropout factor) · f'(z_u) (softmax hidden groups: the
+    Jacobian form); ``compact``: the delta line is full-detail working (a chain rule below
+    carries it)."""
     u = net.units[name]
     if u.act.softmax:
         sol.add(Step(f"Delta of {name} (softmax: p_j(g_j - Σ_k g_k p_k))", Sym(f"delta_{name}"),
-                     value=b.delta[name], key=f"delta_{name}"))
+                     value=b.delta[name], key=f"delta_{name}", detail=detail))
         return
     fn, z, zs = u.act.fn, p.z[name], u.zsym
     kink = next((n for n in b.kink_notes if n.startswith(name + ":")), None)
+    fsub = fn.dsubstituted(z, p.activation(name), u.act.params)
+    # the derivative alone when a chain rule below uses it; else inside the delta line
     sol.add(Step(f"Activation derivative of {name}", d(name, zs),
-                 fn.dexpr(Sym(zs), Sym(name), u.act.params),
-                 fn.dsubstituted(z, p.values[name], u.act.params), value=b.fprime[name],
-                 note=kink.split(": ", 1)[1] if kink else None),
-            Step(f"Delta of {name}", Sym(f"delta_{name}"),
-                 E.Mul((d("E", name), d(name, zs))),
-                 E.Mul((Num(b.dE_da.get(name, 0.0)), Num(b.fprime[name] or 0.0))),
-                 value=b.delta[name], key=f"delta_{name}"))
+                 fn.dexpr(Sym(zs), Sym(name), u.act.params), fsub, value=b.fprime[name],
+                 note=kink.split(": ", 1)[1] if kink else None,
+                 detail=detail if compact else "full"))
+    if detail == "full" and name in b.direct:
+        return
+    factors, nums = [d("E", name), d(name, zs)], [Num(b.dE_da.get(name, 0.0)),
+                                                  Num(b.fprime[name] or 0.0)]
+    if name in p.factor:  # inverted dropout: ∂a/∂f = m/(1 - p)
+        factors.insert(1, Sym("m/(1-p)"))
+        nums.insert(1, Num(p.factor[name]))
+    subst = list(nums)
+    subst[-1] = E.Bracket("paren", fsub) if isinstance(fsub, (E.Add, E.Mul, E.Neg)) else fsub
+    sol.add(Step(f"Delta of {name}", Sym(f"delta_{name}"), E.Mul(tuple(factors)),
+                 E.Mul(tuple(subst)), value=b.delta[name], key=f"delta_{name}",
+                 more=(E.Mul(tuple(nums)),) if not compact else (),
+                 note=kink.split(": ", 1)[1] if kink and not compact else None,
+                 detail="full" if compact else detail))
 
 
 def consumers(net: Network, name: str) -> list[tuple[str, E.Expr, float]]:
     """(consumer unit, weight symbol, weight value) for every unit fed by ``name``."""
-    out = []
-    for c in net.units.values():
-        for s, w in zip(c.sources, c.weights):
-            if s == name:
-                out.append((c.name, Sym(w) if isinstance(w, str) else Num(w), net.value(w)))
-    return out
+    return [(c, Sym(w) if isinstance(w, str) else Num(w), net.value(w))
+            for c, w in net.consumers(name)]
 
 
 def hidden_steps(sol: Solution, net: Network, p: Pass, b: Backward,
-                 params: dict[str, float]) -> None:
+                 params: dict[str, float], chained: bool = False) -> None:
     for li in range(len(net.layers) - 2, -1, -1):
         layer = net.layers[li]
         sol.add(Heading(f"Backward pass: layer {li + 1} (hidden)"))
@@ -116,11 +156,12 @@ def hidden_steps(sol: Solution, net: Network, p: Pass, b: Backward,
             sol.add(Step(f"Error reaching {name} (weights before the update)", d("E", name),
                          E.Add(tuple(E.elide(sym))) if sym else Num(0),
                          E.Add(tuple(E.elide(num))) if num else Num(0),
-                         value=b.dE_da.get(name, 0.0)))
-            unit_delta_steps(sol, net, p, b, name)
+                         value=b.dE_da.get(name, 0.0), detail="full" if chained else "exam"))
+            unit_delta_steps(sol, net, p, b, name, compact=chained)
         if len(shown) < len(layer):
-            sol.add(Note(f"… the other {len(layer) - len(shown)} units are worked the same way "
-                         "(table below)."))
+            rest = layer[len(shown):]
+            sol.add(Note(f"{rest[0]}{' … ' + rest[-1] if len(rest) > 1 else ''} (the other "
+                         f"{len(rest)} units) are worked the same way (table below)."))
         sol.add(delta_table(net, p, b, layer, f"Layer {li + 1} deltas"))
 
 
@@ -134,17 +175,14 @@ def delta_table(net: Network, p: Pass, b: Backward, layer: list[str], title: str
              b.delta[n]) for n in layer]
     if len(rows) > 40:
         rows = rows[:35] + [("…", "", "", "", "")] + rows[-4:]
-    return TableStep(title, ("unit", "z", "dE/da", "f'(z)", "delta"), tuple(rows))
+    # a layer worked unit by unit above is repeated by its table: full detail only
+    return TableStep(title, ("unit", "z", "∂E/∂a", "f′(z)", "δ"), tuple(rows),
+                     detail="full" if len(layer) <= 16 else "exam")
 
 
 def uses(net: Network, param: str) -> list[tuple[str, str | None]]:
     """(unit, source) for each use of a parameter; source None for a bias."""
-    out: list[tuple[str, str | None]] = []
-    for u in net.units.values():
-        out += [(u.name, s) for s, w in zip(u.sources, u.weights) if w == param]
-        if u.bias == param:
-            out.append((u.name, None))
-    return out
+    return net.uses(param)
 
 
 def chain(net: Network, unit: str, loss: L.LossSpec, b: Backward) -> list[str] | None:
@@ -162,27 +200,40 @@ def chain(net: Network, unit: str, loss: L.LossSpec, b: Backward) -> list[str] |
     return path
 
 
+def chained(net: Network, p: Pass, b: Backward, loss: L.LossSpec, order: list[str]) -> bool:
+    """True when every gradient is written as one unrolled chain rule (a 1-1-1 chain)."""
+    return all(_path(net, p, b, loss, k) for k in order[:MAX_PARAM_STEPS])
+
+
+def _path(net: Network, p: Pass, b: Backward, loss: L.LossSpec, param: str) -> list[str] | None:
+    us = uses(net, param)
+    path = chain(net, us[0][0], loss, b) if len(us) == 1 else None
+    return None if path is None or any(u in p.factor or u in b.direct for u in path) else path
+
+
 def gradient_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.LossSpec,
                    params: dict[str, float], order: list[str]) -> None:
     sol.add(Heading("Gradients"))
     n = len(net.outputs)
     for param in order[:MAX_PARAM_STEPS]:
         us = uses(net, param)
-        path = chain(net, us[0][0], loss, b) if len(us) == 1 else None
+        path = _path(net, p, b, loss, param)
         if path:
             sol.add(_chain_step(net, p, b, loss, params, param, us[0][1], path, n))
-        elif len(us) == 1 and not net.units[us[0][0]].act.softmax:
-            sol.add(_unit_chain_step(net, p, b, param, *us[0]))
-        else:
-            sym = [E.Mul((Sym(f"delta_{u}"), Sym(s))) if s else Sym(f"delta_{u}") for u, s in us]
-            num = [E.Mul((Num(b.delta[u]), Num(p.values[s]))) if s else Num(b.delta[u])
-                   for u, s in us]
-            sol.add(Step(f"Gradient of {param}", d("E", param), E.Add(tuple(E.elide(sym))),
-                         E.Add(tuple(E.elide(num))), value=b.grads[param],
-                         key=f"grad_{param}"))
-    if len(order) > MAX_PARAM_STEPS:
-        sol.add(Note(f"… {len(order) - MAX_PARAM_STEPS} more gradients are computed the same "
-                     "way; all are in the table (and in JSON)."))
+            continue
+        if len(us) == 1 and not net.units[us[0][0]].act.softmax and us[0][0] not in p.factor:
+            sol.add(replace(_unit_chain_step(net, p, b, param, *us[0]), detail="full",
+                            key=None))
+        sym = [E.Mul((Sym(f"delta_{u}"), Sym(s))) if s else Sym(f"delta_{u}") for u, s in us]
+        num = [E.Mul((Num(b.delta[u]), Num(p.values[s]))) if s else Num(b.delta[u])
+               for u, s in us]
+        if len(us) == 1 and us[0][1] is None:  # a bias of one unit: ∂E/∂b = δ
+            sym, num = [Sym(f"delta_{us[0][0]}")], [Num(b.delta[us[0][0]])]
+        sol.add(Step(f"Gradient of {param}", d("E", param), E.Add(tuple(E.elide(sym))),
+                     E.Add(tuple(E.elide(num))), value=b.grads[param], key=f"grad_{param}"))
+    from dlsolve.solvers.training_steps import announce_rest
+
+    announce_rest(sol, order, MAX_PARAM_STEPS, "computed the same way")
 
 
 def _unit_chain_step(net: Network, p: Pass, b: Backward, param: str, unit: str,
@@ -206,7 +257,7 @@ def _chain_step(net: Network, p: Pass, b: Backward, loss: L.LossSpec,
                 n: int) -> Step:
     out = path[-1]
     derivs = [d("E", out)]
-    forms = [dloss_form(loss, Sym(_tname(out, n)), Sym(out), n)]
+    forms = [share(b, dloss_form(loss, Sym(_tname(out, n)), Sym(out), n))]
     nums: list[E.Expr] = [Num(b.output_grad[out])]
     for upper, lower in zip(reversed(path), list(reversed(path))[1:] + [None]):
         u = net.units[upper]

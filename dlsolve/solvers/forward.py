@@ -7,14 +7,16 @@ the spec gives targets. Large layers are computed in full but shown elided.
 
 from __future__ import annotations
 
-import math
+from dataclasses import replace
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
+from dlsolve.kernels import losses as L
 from dlsolve.kernels.losses import LossSpec, convention
 from dlsolve.kernels.network import Network, Pass, forward
 from dlsolve.render.numbers import fmt_number
 from dlsolve.solvers.loss import loss_steps
+from dlsolve.solvers.network_record import record, record_chain
 from dlsolve.spec.network import NetworkProblem
 from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
@@ -28,14 +30,122 @@ def solve(spec: NetworkProblem) -> Solution:
     net = spec.net
     sol = Solution("forward", "Forward pass: " + describe(net), answer=("outputs",))
     intro(sol, net)
-    p = forward(net)
+    givens(sol, spec)
+    batch = spec.samples
+    passes = [forward(net, x=list(x), sample=s) for s, x in enumerate(batch.xs)]
+    p = passes[0]
+    if spec.batched:
+        sol.add(Note(f"A batch of {len(batch)} samples: sample 1 is worked in full, the others "
+                     "are tabulated."))
+    dropout_note(sol, net)
     forward_steps(sol, net, p, spec.matrix_view)
     outputs_step(sol, net, p)
-    record(sol, net, p)
+    record(sol, net, passes, spec.batched)
     if spec.targets is not None and spec.loss is not None:
+        from dlsolve.solvers.training_steps import forward_batch_loss
+
         loss_section(sol, net, p, spec.loss, spec.targets, spec.loss_defaulted)
+        if spec.batched:
+            forward_batch_loss(sol, net, spec.loss, batch, passes)
+        else:
+            sol.set("loss", L.sample(spec.loss, spec.targets, p.outputs(net)).loss)
+        _chain_factors(sol, spec, passes)
         sol.answer = ("outputs", "loss")
     return sol
+
+
+def _chain_factors(sol: Solution, spec: NetworkProblem, passes: list[Pass]) -> None:
+    """dE/d(unit) and f'(z) results (O29: forward reports them when it has targets)."""
+    from dlsolve.kernels.backprop import backward
+
+    assert spec.loss is not None
+    batch = spec.samples
+    backs = [backward(spec.net, p, spec.loss, list(t), scale=batch.weight)
+             for p, t in zip(passes, batch.ts)]
+    record_chain(sol, spec.net, passes, backs, spec.batched)
+
+
+def givens(sol: Solution, spec: NetworkProblem) -> None:
+    """The problem's data in the exam's symbols: inputs, parameters, targets, step size."""
+    net = spec.net
+    xs = spec.samples.xs
+    if spec.batched and len(xs) * len(xs[0]) > 200:
+        sol.given("X", f"{len(xs)} × {len(xs[0])} (in the spec)", "inputs (one row per sample)")
+    elif spec.batched:
+        sol.given("X", [list(x) for x in xs], "inputs (one row per sample)")
+    else:
+        for name, v in zip(net.inputs, net.input_values):
+            sol.given(name, v, "input")
+    if net.form == "matrix" and len(net.params) > 40:
+        sol.given("W", f"{len(net.params)} parameters (in the spec)", "weights and biases")
+    else:
+        for k, v in net.params.items():
+            sol.given(k, v, "bias" if k.startswith("b") else "weight")
+    if spec.targets is not None:
+        ts = spec.samples.ts
+        if spec.batched and len(ts) * len(ts[0]) > 200:
+            sol.given("T", f"{len(ts)} × {len(ts[0])} (in the spec)", "targets (one row per "
+                      "sample)")
+        elif spec.batched:
+            sol.given("T", [list(t) for t in ts], "targets (one row per sample)")
+        else:
+            from dlsolve.solvers.loss import target_name
+
+            one = len(spec.targets) == 1
+            if spec.loss is not None and spec.loss.name == "sparse_cce":
+                sol.given("y", spec.targets[0], "class index (0-based)")
+            for o, t in zip(net.outputs if len(spec.targets) == len(net.outputs) else [],
+                            spec.targets):
+                sol.given("t" if one else target_name(o), t, "target")
+    if spec.learning_rate is not None and spec.optimizer is None:
+        sol.given("eta", spec.learning_rate, "learning rate")
+    training_givens(sol, spec)
+
+
+def training_givens(sol: Solution, spec: NetworkProblem) -> None:
+    """Dropout masks and probabilities, the penalty's λ, the optimizer and its start state."""
+    for li, drop in sorted(spec.net.dropout.items()):
+        masks = [list(m) for m in drop.masks]
+        if not masks:
+            continue
+        sol.given(f"m{li + 1}", masks[0] if len(masks) == 1 else masks,
+                  f"dropout mask, layer {li + 1}")
+        if drop.keep_given:
+            sol.given("p_keep", 1 - drop.p, "keep probability")
+        else:
+            sol.given("p", drop.p, "drop probability")
+    for name, lam in (("l2", spec.reg.l2), ("l1", spec.reg.l1)):
+        if lam:
+            sol.given("lambda", lam, f"{name.upper()} penalty" + (
+                " (Keras form λ·Σw²)" if name == "l2" and spec.reg.l2_form == "keras" else ""))
+    opt = spec.optimizer
+    if opt is not None:
+        sol.given("optimizer", opt.name, "update rule")
+        for k, v in opt.hyper.items():
+            if k in ("lr", "momentum", "beta1", "beta2", "eps", "alpha", "rho", "weight_decay") \
+                    and (k == "lr" or v):
+                sol.given({"eps": "epsilon", "momentum": "mu"}.get(k, k), v,
+                          "momentum" if k == "momentum" else "hyper-parameter")
+        for k, vals in opt.state.items():
+            sol.given(k, ", ".join(f"{p} = {v:g}" for p, v in list(vals.items())[:6]) +
+                      (" …" if len(vals) > 6 else ""), "start state")
+        if opt.step:
+            sol.given("t0", opt.step, "steps already taken")
+
+
+def dropout_note(sol: Solution, net: Network) -> None:
+    """Which layers drop units, with which convention (or that none does)."""
+    for li, drop in sorted(net.dropout.items()):
+        if not drop.masks:
+            sol.add(Note(f"Dropout on layer {li + 1} has no mask: the layer is in eval mode "
+                         "(inverted dropout scales only in training), so it does nothing."))
+            continue
+        prob = (f"keep probability {1 - drop.p:g} (CS231n's convention; p = 1 - keep = "
+                f"{drop.p:g} dropped)" if drop.keep_given else
+                f"drop probability p = {drop.p:g} (PyTorch's convention)")
+        sol.add(Note(f"Dropout on layer {li + 1}: inverted dropout, a = f(z)·m/(1 - p) with the "
+                     f"given mask m and {prob}; the next layer reads the scaled a, and the "
+                     "dropped units pass no gradient back."))
 
 
 def describe(net: Network) -> str:
@@ -107,7 +217,9 @@ def forward_steps(sol: Solution, net: Network, p: Pass, matrix_view: bool = Fals
         rows = [(n, p.z[n], p.values[n]) for n in layer]
         if len(rows) > TABLE_ROWS:
             rows = rows[:TABLE_ROWS - 5] + [("…", "", "")] + rows[-4:]
-        sol.add(TableStep(f"Layer {li + 1} summary", ("unit", "z", "output"), tuple(rows)))
+        # every unit worked above: the summary repeats them (kept at full detail)
+        sol.add(TableStep(f"Layer {li + 1} summary", ("unit", "z", "output"), tuple(rows),
+                          detail="full" if len(shown) == len(layer) else "exam"))
 
 
 def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
@@ -125,11 +237,22 @@ def unit_steps(sol: Solution, net: Network, name: str, p: Pass,
                      E.exp(Num(z)) / den_n, value=p.values[name], key=name))
     elif u.act.fn.name == "linear":
         sol.add(Step(f"Output of {name} (linear: no activation)", Sym(name), Sym(u.zsym),
-                     value=p.values[name], key=name))
+                     value=p.activation(name), key=None if name in p.factor else name))
     else:
-        sol.add(Step(f"Activation of {name}", Sym(name), E.Call(u.act.fn.fname,
+        sol.add(Step(f"Activation of {name}" + (" (before dropout)" if name in p.factor else ""),
+                     Sym(name), E.Call(u.act.fn.fname,
                                                                  (Sym(u.zsym),)),
-                     u.act.fn.substituted(z, u.act.params), value=p.values[name], key=name))
+                     u.act.fn.substituted(z, u.act.params), value=p.activation(name),
+                     key=None if name in p.factor else name))
+    if name in p.factor:
+        drop = net.dropout[u.layer - 1]
+        m = p.factor[name] * (1 - drop.p)
+        sol.add(Step(f"Dropout on {name} (mask {m:g})", Sym(name),
+                     E.Mul((Sym(u.zsym) if u.act.fn.name == "linear" else
+                            E.Call(u.act.fn.fname, (Sym(u.zsym),)), Sym("m"))) /
+                     E.Bracket("paren", Num(1) - Sym("p")),
+                     E.Mul((Num(p.activation(name)), Num(m))) / E.Bracket(
+                         "paren", Num(1) - Num(drop.p)), value=p.values[name], key=name))
 
 
 def matrix_steps(sol: Solution, net: Network, li: int, p: Pass,
@@ -145,21 +268,6 @@ def matrix_steps(sol: Solution, net: Network, li: int, p: Pass,
             MatrixStep("z = W·x + b", Sym(f"z{li + 1}"), [[p.z[n]] for n in layer]))
 
 
-def record(sol: Solution, net: Network, p: Pass) -> None:
-    """Results: every unit's output and z, per-layer lists, the outputs."""
-    bad = [n for n in net.units if not (math.isfinite(p.z[n]) and math.isfinite(p.values[n]))]
-    if bad:
-        sol.note(f"{', '.join(bad[:6])}{' …' if len(bad) > 6 else ''}: the values overflow double "
-                 f"precision (beyond ±1.8e308) and are reported as inf or nan.")
-    for layer in net.layers:
-        for n in layer:
-            sol.set(n, p.values[n])
-            sol.set(f"z_{n}", p.z[n])
-    sol.set("outputs", p.outputs(net))
-    sol.set("layer_z", [[p.z[n] for n in layer] for layer in net.layers])
-    sol.set("layer_outputs", [[p.values[n] for n in layer] for layer in net.layers])
-
-
 def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
     outs = p.outputs(net)
     if len(outs) == 1:
@@ -167,7 +275,9 @@ def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
     else:
         step = Step("Network output", E.Seq(tuple(Sym(o) for o in net.outputs), "()"),
                     value=E.Seq(tuple(Num(v) for v in outs), "()"), key="outputs")
-    sol.add(Heading("Outputs"), step)
+    repeat = len(outs) == 1  # the value was just worked as the last unit's
+    sol.add(Heading("Outputs", detail="full" if repeat else "exam"),
+            replace(step, detail="full") if repeat else step)
 
 
 def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: list[float],
@@ -178,7 +288,7 @@ def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: 
     if defaulted:
         sol.note(f"No loss: was given; {loss.name} was used ({loss.title}).")
     res = loss_steps(sol, loss, targets, p.outputs(net), net.outputs, net.outputs)
-    sol.set("loss", res.loss)
     if len(net.outputs) == 1 and loss.name not in ("cce", "sparse_cce"):
-        sol.add(Step("Loss", Sym("E"), Sym(f"E_{net.outputs[0]}"), value=res.loss, key="loss"))
+        sol.add(Step("Loss", Sym("E"), Sym(f"E_{net.outputs[0]}"), value=res.loss, key="loss",
+                     detail="full"))
     return res.loss

@@ -14,22 +14,22 @@ from typing import Any
 
 from dlsolve.kernels.losses import LossSpec
 from dlsolve.kernels.network import Network, Unit
+from dlsolve.kernels.regularization import NONE, Regularization
+from dlsolve.kernels.training import Batch
 from dlsolve.registry import COMMON_FIELDS
 from dlsolve.spec import network_named
+from dlsolve.spec import network_training as T
 from dlsolve.spec.common import activation_conv, make_activation
 from dlsolve.spec.loss import LOSS_NAME, LOSS_OPTIONS, loss_spec
+from dlsolve.spec.network_targets import check_loss_fits, read_network_targets
 from dlsolve.spec.reader import (
     BAD,
-    REQUIRED,
-    Bad,
     Reader,
     Said,
-    at_most,
     boolean,
     choice,
     either,
     matrix,
-    nonneg_int,
     number,
     string,
     vector,
@@ -37,7 +37,8 @@ from dlsolve.spec.reader import (
 
 NETWORK_FIELDS = ("inputs", "input_names", "layers", "weights_layout", "units", "values",
                   "outputs", "targets", "loss", "matrix") + LOSS_OPTIONS
-BACKPROP_FIELDS = ("learning_rate", "update", "epochs", "steps", "round", "show_all", "derive")
+BACKPROP_FIELDS = ("learning_rate", "update", "epochs", "steps", "round", "show_all",
+                   "derive") + T.TRAINING_FIELDS
 LINEAR = make_activation("linear", {})
 
 
@@ -53,66 +54,99 @@ class NetworkProblem:
     epochs: int = 1
     round: int | None = None
     show_all: bool = False
+    batch: Batch | None = None        # every sample (one sample too); targets is the first row
+    batched: bool = False             # the spec gave a matrix of inputs
+    reg: Regularization = NONE
+    optimizer: T.OptimizerSpec | None = None
+
+    @property
+    def plain_step(self) -> bool:
+        """One sample, no dropout, no penalty, plain gradient descent: the problems that
+        check's error-carried-forward and slip catalogues model."""
+        return not (self.batched or any(d.masks for d in self.net.dropout.values()) or
+                    self.reg or self.optimizer)
+
+    @property
+    def samples(self) -> Batch:
+        """The batch (a single sample is a batch of one)."""
+        if self.batch is not None:
+            return self.batch
+        return Batch((tuple(self.net.input_values),), (tuple(self.targets or ()),))
 
 
 def parse(r: Reader, backprop: bool = False) -> NetworkProblem | None:
     r.allow(COMMON_FIELDS + NETWORK_FIELDS + BACKPROP_FIELDS)
+    rows = T.batch_rows(r)
+    net = _network(r, rows)
+    rows_t, targets = _targets(r, net, rows)
+    loss, defaulted = _loss(r, net, targets)
+    extra = T.backprop_fields(r, backprop)
+    if backprop and targets is None and net is not None and r.ok:
+        r.fail("targets", "missing: backprop needs targets to differentiate a loss; add a "
+               "line such as `targets: [0.01, 0.99]` (one per output)")
+    opt = extra.pop("optimizer")
+    if net is not None and opt not in (None, BAD):
+        opt = T.optimizer_state(r, net, opt)
+    if net is None or not r.ok:
+        return None
+    for row in rows_t or [targets]:
+        check_loss_fits(r, net, loss, row)
+    if not r.ok:
+        return None
+    if loss is not None and loss.name == "hinge" and targets is not None:
+        targets = _hinge(targets)  # labels ±1, as the loss says
+        rows_t = [_hinge(t) for t in rows_t] if rows_t else None
+    return NetworkProblem(net, targets, loss, defaulted, r.get("matrix", boolean, False),
+                          batch=_batch(rows, rows_t, loss), batched=rows is not None,
+                          optimizer=opt, **extra)
+
+
+def _network(r: Reader, rows: list[list[float]] | None) -> Network | None:
     if r.has("layers") and r.has("units"):
         r.fail("units", "give either layers: (matrix form) or units: (named form), not both")
         return None
     if r.has("units"):
-        net = network_named.parse_named(r)
-    elif r.has("layers"):
-        net = parse_matrix(r)
-    else:
-        r.expected("layers", "layers: (matrix form) or units: (named form)", Said("neither"))
-        net = None
-    targets = read_network_targets(r, net)
+        if rows is not None:
+            r.fail("inputs", "a batch of inputs needs the matrix form (layers:)")
+        return network_named.parse_named(r)
+    if r.has("layers"):
+        return parse_matrix(r, rows)
+    r.expected("layers", "layers: (matrix form) or units: (named form)", Said("neither"))
+    return None
+
+
+def _targets(r: Reader, net: Network | None, rows: list[list[float]] | None) -> tuple:
+    """(one target row per sample or None, the first sample's targets)."""
+    if rows is not None and net is not None and r.has("targets"):
+        rows_t = T.batch_targets(r, net.outputs, len(rows), r.raw("loss"))
+        return rows_t, rows_t[0] if rows_t else None
+    return None, read_network_targets(r, net)
+
+
+def _loss(r: Reader, net: Network | None, targets: Any) -> tuple[LossSpec | None, bool]:
+    """The loss (cross-entropy for softmax outputs, ½Σ(t - o)² otherwise when not given)."""
     name = r.get("loss", LOSS_NAME, None)
-    loss, defaulted = None, False
+    defaulted = False
     if targets is not None and name is None and net is not None:
         softmax_out = net.units[net.outputs[0]].act.softmax
         name, defaulted = ("cce" if softmax_out else "half_sse"), True
-    if name is not None:
-        loss = loss_spec(r, name)
-    extra = _backprop_fields(r, backprop)
-    if backprop and targets is None and net is not None and r.ok:
-        r.expected("targets", "the targets (backprop needs a loss to differentiate)", Said(
-            "nothing"))
-    if net is None or not r.ok:
+    return (loss_spec(r, name) if name is not None else None), defaulted
+
+
+def _batch(rows: Any, rows_t: Any, loss: LossSpec | None) -> Batch | None:
+    if rows is None:
         return None
-    _check_loss_fits(r, net, loss, targets)
-    if not r.ok:
-        return None
-    if loss is not None and loss.name == "hinge" and targets is not None:
-        targets = [-1.0 if v == 0 else v for v in targets]  # labels ±1, as the loss says
-    return NetworkProblem(net, targets, loss, defaulted, r.get("matrix", boolean, False), **extra)
+    ts = tuple(map(tuple, rows_t)) if rows_t else tuple(() for _ in rows)
+    return Batch(tuple(map(tuple, rows)), ts, loss.reduction if loss else "mean")
+
+
+def _hinge(t: list[float]) -> list[float]:
+    return [-1.0 if v == 0 else v for v in t]
 
 
 def parse_backprop(r: Reader) -> NetworkProblem | None:
     """A network spec that must also give targets, a loss and a learning rate."""
     return parse(r, backprop=True)
-
-
-def _backprop_fields(r: Reader, backprop: bool) -> dict[str, Any]:
-    lr = r.get("learning_rate", number, REQUIRED if backprop else None)
-    update = r.get("update", either(vector(choice("weights", "biases")),
-                                    choice("weights", "biases", "both"),
-                                    what="a list of weights/biases"), ["weights", "biases"])
-    if update == "both":
-        update = ["weights", "biases"]
-    elif isinstance(update, str):
-        update = [update]
-    epochs = r.get("epochs", at_most(10_000), None)
-    steps = r.get("steps", at_most(10_000), None)
-    if epochs is not None and steps is not None and epochs is not BAD and epochs != steps:
-        r.fail("steps", "give epochs: or steps: (the same thing), not both")
-    rnd = r.get("round", nonneg_int, None)
-    show_all = r.get("show_all", boolean, False)
-    return {"learning_rate": lr if lr is not BAD else None,
-            "update": tuple(update) if update is not BAD else ("weights", "biases"),
-            "epochs": (epochs or steps or 1) if BAD not in (epochs, steps) else 1,
-            "round": rnd if rnd is not BAD else None, "show_all": bool(show_all)}
 
 
 def default_names(sizes: list[int]) -> list[list[str]]:
@@ -140,45 +174,63 @@ def _param_names(layer: int, units: int, inputs: int) -> tuple[list[list[str]], 
     return weights, [f"b{layer}_{j}" for j in range(1, units + 1)]
 
 
-def parse_matrix(r: Reader) -> Network | None:
-    x, in_names = _matrix_inputs(r)
+def parse_matrix(r: Reader, rows: list[list[float]] | None = None) -> Network | None:
+    """The matrix form; every layer is checked even after an error in an earlier one."""
+    x, in_names = _matrix_inputs(r, rows)
     layout = r.get("weights_layout", choice("out_in", "in_out", aliases={
         "w[j][i]": "out_in", "w[i][j]": "in_out", "units_by_inputs": "out_in",
         "inputs_by_units": "in_out"}), "out_in")
     layers = r.children("layers")
-    if x is None or not layers:
-        if r.has("layers") and not layers and isinstance(r.raw("layers"), list):
-            r.expected("layers", "at least one layer", Said("an empty list"))
-        for lr_ in layers:
-            _layer_fields(lr_, None, layout)
-        return None
-    n_in, sizes, raw = len(x), [], []
+    if r.has("layers") and not layers and isinstance(r.raw("layers"), list):
+        r.expected("layers", "at least one layer", Said("an empty list"))
+    n_in: int | None = len(x) if x is not None else None
+    sizes, raw = [], []
     for lr_ in layers:
-        got = _layer_fields(lr_, n_in, layout)
-        if got is None:
-            return None
+        got = _layer_fields(lr_, n_in, layout, len(rows) if rows else 1)
         raw.append(got)
-        n_in = len(got[0])
+        n_in = len(got[0]) if got is not None else _units_given(lr_)
         sizes.append(n_in)
-    defaults = default_names(sizes)
+    if x is None or not layers or None in raw:
+        return None
+    defaults = default_names(sizes)  # type: ignore[arg-type]
     names = []
-    for li, (lr_, (*_, given)) in enumerate(zip(layers, raw)):
+    for li, (lr_, got) in enumerate(zip(layers, raw)):
+        given = got[3]  # type: ignore[index]
         if given is not None and len(given) != sizes[li]:
             lr_.expected("names", f"{sizes[li]} unit names", Said(f"{len(given)}"))
         names.append(given or defaults[li])
-    if not r.ok:
-        return None
-    return _build_matrix(in_names, x, raw, names)
+    net = _build_matrix(in_names, x, raw, names)  # type: ignore[arg-type]
+    net.dropout.update({li: got[4] for li, got in enumerate(raw)  # type: ignore[index]
+                        if got[4] is not None})
+    if len(layers) - 1 in net.dropout:
+        layers[-1].fail("dropout", "dropout on the output layer is not supported (it drops "
+                        "hidden units)")
+    return net
 
 
-def _matrix_inputs(r: Reader) -> tuple[list[float] | None, list[str]]:
+def _units_given(lr_: Reader) -> int | None:
+    """The number of units a layer's weights give, when its other fields were wrong."""
+    w = lr_.raw("weights")
+    return len(w) if isinstance(w, list) and w else None
+
+
+def _matrix_inputs(r: Reader, rows: list[list[float]] | None) -> tuple[list[float] | None,
+                                                                       list[str]]:
     raw = r.raw("inputs")
-    if isinstance(raw, dict):
+    if rows is None and isinstance(raw, list) and raw and all(isinstance(v, list) for v in raw):
+        return None, []  # a batch whose rows were already reported
+    if rows is not None:
+        x: Any = rows[0]
+        if any(len(row) != len(x) for row in rows):
+            r.expected("inputs", f"rows of {len(x)} inputs each (one row per sample)",
+                       Said("rows of different lengths"))
+    elif isinstance(raw, dict):
         vals = {}
         for k in raw:
             vals[str(k)] = r.child("inputs").get(k, number)
         return (None if BAD in vals.values() else list(vals.values())), list(vals)
-    x = r.get("inputs", vector(number))
+    else:
+        x = r.get("inputs", vector(number))
     names = r.get("input_names", vector(string), None)
     if x is BAD:
         return None, []
@@ -187,32 +239,33 @@ def _matrix_inputs(r: Reader) -> tuple[list[float] | None, list[str]]:
     return x, names if names not in (None, BAD) else [f"x{i + 1}" for i in range(len(x))]
 
 
-def _layer_fields(lr_: Reader, n_in: int | None, layout: str) -> tuple | None:
-    lr_.allow(("weights", "bias", "activation", "names"))
+def _layer_fields(lr_: Reader, n_in: int | None, layout: str, samples: int) -> tuple | None:
+    lr_.allow(("weights", "bias", "activation", "names", "dropout"))
     w = lr_.get("weights", matrix())
     act = lr_.get("activation", activation_conv(True), LINEAR)
     names = lr_.get("names", vector(string), None)
-    if w is BAD or n_in is None:
-        lr_.get("bias", either(vector(number), number, what="a number or a list"), 0)
-        return None
-    if layout == "in_out":
+    if w is not BAD and layout == "in_out":
         w = [list(col) for col in zip(*w)]
-    units, cols = len(w), len(w[0])
+    units = len(w) if w is not BAD else None
+    drop = T.dropout(lr_, units, samples) if units is not None else None
+    b = lr_.get("bias", either(vector(number), number, what="a number or a list (one per unit)"),
+                0)
+    if units is not None and isinstance(b, list) and len(b) != units:
+        lr_.expected("bias", f"{units} biases (one per unit) or one number", Said(f"{len(b)}"))
+        b = BAD
+    if w is BAD or n_in is None:
+        return None
+    cols = len(w[0])
     if cols != n_in:
         shape = (f"{units}×{n_in} (one row per unit, one column per input: W[j][i])"
                  if layout == "out_in" else f"{n_in}×{units} (W[i][j]: one row per input)")
         got = f"{units}×{cols}" if layout == "out_in" else f"{cols}×{units}"
         lr_.expected("weights", f"a {shape} matrix for this layer's {n_in} input(s)", Said(got))
         return None
-    b = lr_.get("bias", either(vector(number), number, what="a number or a list (one per unit)"),
-                0)
-    if isinstance(b, list) and len(b) != units:
-        lr_.expected("bias", f"{units} biases (one per unit) or one number", Said(f"{len(b)}"))
-        return None
-    if b is BAD or act is BAD or names is BAD:
-        return None
-    bias = b if isinstance(b, list) else [b] * units
-    return w, bias, act, names
+    # fields already reported as wrong get stand-ins, so later fields are checked in this run
+    bias = b if isinstance(b, list) else [0 if b is BAD else b] * units  # type: ignore[operator]
+    return (w, bias, LINEAR if act is BAD else act, None if names is BAD else names,
+            None if drop is BAD else drop)
 
 
 def _build_matrix(in_names: list[str], x: list[float], raw: list[tuple],
@@ -220,7 +273,7 @@ def _build_matrix(in_names: list[str], x: list[float], raw: list[tuple],
     units: dict[str, Unit] = {}
     params: dict[str, float] = {}
     wnames, bnames, sources = [], [], in_names
-    for li, ((w, b, act, _), layer_names) in enumerate(zip(raw, names)):
+    for li, ((w, b, act, *_), layer_names) in enumerate(zip(raw, names)):
         wl, bl = _param_names(li + 1, len(layer_names), len(sources))
         for j, uname in enumerate(layer_names):
             params.update(zip(wl[j], map(float, w[j])))
@@ -231,60 +284,3 @@ def _build_matrix(in_names: list[str], x: list[float], raw: list[tuple],
         sources = layer_names
     return Network(in_names, [float(v) for v in x], units, names, params, names[-1], "matrix",
                    wnames, bnames)
-
-
-def read_network_targets(r: Reader, net: Network | None) -> list[float] | None:
-    if not r.has("targets"):
-        return None
-    raw = r.raw("targets")
-    if net is None:
-        return None
-    n = len(net.outputs)
-    if isinstance(raw, dict):
-        vals = r.get("targets", lambda v: v)
-        out = []
-        for o in net.outputs:
-            if o not in vals:
-                r.expected("targets", f"a target for every output ({', '.join(net.outputs)})",
-                           Said(f"none for {o}"))
-                return None
-            out.append(r.child("targets").get(o, number))
-        extra = [k for k in vals if k not in net.outputs]
-        if extra:
-            r.fail(("targets", extra[0]), f"not an output unit (outputs: {', '.join(net.outputs)})")
-        return out if r.ok else None
-    t = r.get("targets", vector(either(number, _symbol_value(net), what="a number")))
-    if t is BAD:
-        return None
-    loss_name = r.raw("loss")
-    if len(t) != n and not (loss_name in ("sparse_cce",) and len(t) == 1):
-        r.expected("targets", f"{n} target(s), one per output ({', '.join(net.outputs)})",
-                   Said(f"{len(t)}"))
-        return None
-    return [float(v) for v in t]
-
-
-def _symbol_value(net: Network) -> Any:
-    def conv(v: Any) -> float:
-        if isinstance(v, str) and v in net.params:
-            return net.params[v]
-        raise Bad("a number")
-
-    return conv
-
-
-def _check_loss_fits(r: Reader, net: Network, loss: LossSpec | None,
-                     targets: list[float] | None) -> None:
-    if loss is None or targets is None:
-        return
-    n = len(net.outputs)
-    if loss.name == "sparse_cce":
-        if len(targets) != 1 or not (float(targets[0]).is_integer() and 0 <= targets[0] < n):
-            r.expected("targets", f"[class index 0..{n - 1}] for sparse_cce", targets)
-    elif loss.name in ("bce", "cce"):
-        bad = [v for v in targets if not 0 <= v <= 1]
-        if bad:
-            r.expected("targets", f"targets in [0, 1] for {loss.name}", bad[0])
-    if loss.name == "hinge" and any(v not in (-1, 0, 1) for v in targets):
-        r.expected("targets", "labels -1, 1 (or 0) for hinge", targets)
-
