@@ -137,6 +137,11 @@ GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "gd": _gd, "optimize": _optimize,
 }
 KINDS = tuple(GENERATORS) + ("all",)
+TITLES = {"convshape": "Conv layer output shape", "softmax": "Softmax", "activation":
+          "Activation and derivative", "forward": "Forward pass", "backprop":
+          "Backpropagation", "loss": "Loss", "conv": "Convolution forward and backward",
+          "pool": "Pooling forward and backward", "params": "Parameter count",
+          "perceptron": "Perceptron", "gd": "Gradient descent", "optimize": "Optimizer steps"}
 
 
 def variants(kind: str, seed: int, count: int) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -146,5 +151,82 @@ def variants(kind: str, seed: int, count: int) -> Iterator[tuple[str, dict[str, 
         k = kinds[i % len(kinds)]
         rng = random.Random(f"{seed}:{k}:{i}")
         spec = GENERATORS[k](rng)
-        spec = {"kind": spec.pop("kind"), "title": f"{k} variant {i + 1} (seed {seed})", **spec}
+        spec = {"kind": spec.pop("kind"), "title": f"{TITLES[k]}, variant {i + 1} (seed {seed})",
+                "statement": STATEMENTS[k](spec | {"kind": k}), **spec}
         yield f"{k}-{i + 1:04d}", spec
+
+
+def _nums(values: list[Any]) -> str:
+    return "[" + ", ".join(f"{v:g}" for v in values) + "]"
+
+
+def _statement_network(spec: dict[str, Any]) -> str:
+    sizes = "-".join([str(len(spec["inputs"]))] + [str(len(layer["weights"]))
+                                                   for layer in spec["layers"]])
+    text = (f"A {sizes} network with {spec['layers'][0]['activation']} units has the weights "
+            f"and biases given (W[j][i] is the weight from input i to unit j). For the input "
+            f"x = {_nums(spec['inputs'])}, compute every weighted sum and output, then the "
+            f"{spec['loss']} loss against the targets {_nums(spec['targets'])}.")
+    if spec["kind"] == "backprop":
+        text += (f" Then compute the gradient of the loss for every weight and bias, and their "
+                 f"values after one step of gradient descent with learning rate "
+                 f"{spec['learning_rate']:g}.")
+    return text
+
+
+def _statement_conv(spec: dict[str, Any]) -> str:
+    n, k = len(spec["input"]), len(spec["kernel"])
+    op = "Convolve (a true convolution: the kernel rotated 180°)" \
+        if spec["operation"] == "convolution" else "Cross-correlate"
+    return (f"{op} the {n}×{n} input X with the {k}×{k} kernel W, stride {spec['stride']}, no "
+            f"padding: compute the output Y. Then, with dL/dY a matrix of ones, compute "
+            f"dL/dX and dL/dW.")
+
+
+def _statement_perceptron(spec: dict[str, Any]) -> str:
+    if "train" in spec:
+        return (f"Train a perceptron (step activation, f(0) = 1) on the {spec['gate']} gate "
+                f"with the perceptron rule, learning rate 1, from w = (0, 0), b = 0, for at most "
+                f"{spec['train']['epochs']} epochs. Give the weights after each epoch; does it "
+                f"converge?")
+    return (f"A step neuron (f(z) = 1 for z ≥ 0, else 0) computes f(w1·x1 + w2·x2 + b). Which "
+            f"of the candidate weights and biases given make it compute {spec['gate']}? Show "
+            f"the net input and the output for every row of the truth table.")
+
+
+def _statement_optimize(spec: dict[str, Any]) -> str:
+    steps = len(spec["gradients"])
+    return (f"Apply {steps} steps of {spec['optimizer']} (learning rate "
+            f"{spec['hyper']['lr']:g}, PyTorch's other defaults) from θ0 = "
+            f"{_nums(spec['params'])} with the gradients given (row t: the gradient at step t). "
+            f"Give the parameters and the optimizer's state after each step.")
+
+
+STATEMENTS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "convshape": lambda s: (f"A convolution layer with {s['filters']} filters of size "
+                            f"{s['kernel']}×{s['kernel']}, stride {s['stride']} and padding "
+                            f"{s['padding']} is applied to a {s['input'][0]}×{s['input'][1]}×"
+                            f"{s['input'][2]} input. What is the output shape, and how many "
+                            f"parameters does the layer have?"),
+    "softmax": lambda s: (f"Compute the softmax of the logits {_nums(s['logits'])}" +
+                          (f" for the classes {', '.join(s['labels'])}, and the cross-entropy "
+                           f"loss when the true class is {s['labels'][s['target']]}."
+                           if "labels" in s else ", step by step.")),
+    "activation": lambda s: (f"Evaluate the {s['name']} activation and its derivative at "
+                             f"x = {', '.join(f'{v:g}' for v in s['at'])}."),
+    "forward": _statement_network, "backprop": _statement_network,
+    "loss": lambda s: (f"Compute the {s['loss']} loss of the predictions given against the "
+                       f"targets given, term by term."),
+    "conv": _statement_conv,
+    "pool": lambda s: (f"Apply {'max' if s['pool'] == 'max' else 'average'} pooling with 2×2 "
+                       f"windows and stride 2 to the 4×4 input X. Then, with dL/dY a matrix "
+                       f"of ones, compute dL/dX."),
+    "params": lambda s: (f"For an input of shape {s['input'][0]}×{s['input'][1]}×"
+                         f"{s['input'][2]} and the layers given, give each layer's output "
+                         f"shape and parameter count, and the total."),
+    "perceptron": _statement_perceptron,
+    "gd": lambda s: (f"Run {s['steps']} iterations of gradient descent on f(x, y) = "
+                     f"{s['function'].replace('**', '^').replace('*', '')} from "
+                     f"{tuple(s['start'])} with learning rate {s['learning_rate']:g}."),
+    "optimize": _statement_optimize,
+}

@@ -26,7 +26,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "prove": ("dlsolve.spec.prove:parse", "dlsolve.spec.prove:solve"),
 }
 
-COMMON_FIELDS = ("kind", "title", "statement")
+COMMON_FIELDS = ("kind", "title", "statement", "mistakes")
 
 
 def _load(ref: str) -> Any:

@@ -18,7 +18,7 @@ _RENDERERS = {
     "json": ("dlsolve.render.json", "JsonRenderer"),
 }
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "digits": 4, "width": 100, "color": False, "standalone": True,
+    "digits": 4, "width": None, "color": False, "standalone": True,
     "answers_only": False, "statements_only": False, "batch": False, "detail": "exam",
 }
 

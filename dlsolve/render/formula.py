@@ -76,21 +76,57 @@ class Printer:
         return fmt_number(value, self.digits)
 
     def _print_Add(self, node: E.Add) -> str:
-        out = ""
+        return " ".join(self.add_terms(node))
+
+    def add_terms(self, node: E.Add) -> list[str]:
+        """The terms of a sum as printed, each after the first with its sign: ``['a', '- 0.5']``.
+
+        Signs are combined, never doubled: ``a + (-0.5)`` prints ``a - 0.5`` and
+        ``a - (-0.5)`` prints ``a + 0.5``.
+        """
+        out = []
         for i, term in enumerate(node.terms):
             if i == 0:
-                out = self.wrap(term, ADD)
-            elif isinstance(term, E.Neg):
-                out += f" {self.minus} " + self.wrap(term.arg, ADD + 1)
-            else:
-                out += " + " + self.wrap(term, ADD + 1 if not _negative_num(term) else ATOM)
+                out.append(self.wrap(unneg(term), ADD))
+                continue
+            sign, core = signed(term)
+            out.append(("+ " if sign > 0 else f"{self.minus} ") + self.wrap(core, ADD + 1))
         return out
 
     def _print_Neg(self, node: E.Neg) -> str:
-        return self.minus + self.wrap(node.arg, MUL)
+        sign, core = signed(node)
+        if sign > 0:
+            return self(core)
+        return self.minus + self.wrap(core, MUL)
 
     def _print_Relation(self, node: E.Relation) -> str:
         return f"{self(node.lhs)} {self.relations[node.op]} {self(node.rhs)}"
+
+
+def signed(node: E.Expr) -> tuple[int, E.Expr]:
+    """(sign, node without its leading minus signs): Neg(Num(-2)) -> (1, Num(2)).
+
+    >>> signed(E.Neg(E.Num(-0.2)))
+    (1, Num(value=0.2))
+    """
+    sign = 1
+    while True:
+        if isinstance(node, E.Neg):
+            sign, node = -sign, node.arg
+        elif isinstance(node, E.Num) and node.value < 0:
+            return -sign, E.Num(-node.value)
+        else:
+            return sign, node
+
+
+def unneg(node: E.Expr) -> E.Expr:
+    """A node with doubled minus signs cancelled (a lone minus kept)."""
+    sign, core = signed(node)
+    if core is node:
+        return node
+    if sign > 0:
+        return core
+    return E.Num(-core.value) if isinstance(core, E.Num) else E.Neg(core)
 
 
 def _negative_num(node: E.Expr) -> bool:
@@ -127,8 +163,9 @@ class TextPrinter(Printer):
 
     def _print_Pow(self, node: E.Pow) -> str:
         base = self.wrap(node.base, ATOM)
-        ex = self(node.exp)
-        if precedence(node.exp) < ATOM or not _short(ex):
+        exp = unneg(node.exp)
+        ex = self(exp)
+        if precedence(exp) < ATOM or not _short(ex):
             ex = self.paren(ex)
         return f"{base}^{ex}"
 

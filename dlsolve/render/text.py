@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlsolve.render.base import Renderer, answer_items, matrices
+from dlsolve.render.base import Renderer, answer_items, answer_rows, matrices
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
-from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.render.wrap import wrap_formula, wrap_prose
+from dlsolve.steps import Equations, Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 INDENT = "  "
 
@@ -23,7 +24,7 @@ class TextRenderer(Renderer):
         title = number + sol.title
         lines = [title, "=" * len(title)]
         if sol.statement:
-            lines += ["", sol.statement.strip()]
+            lines += [""] + self.prose(" ".join(sol.statement.split()))
         for block in self.givens(sol):
             lines += ["", block]
         if not self.settings.get("statements_only"):
@@ -32,21 +33,57 @@ class TextRenderer(Renderer):
                     lines += ["", block]
             if answer_items(sol):
                 lines += ["", self.answers(sol)]
+            if sol.mistakes:
+                lines += ["", "Common mistakes"]
+                for m in self.mistake_lines(sol):
+                    lines += self.prose(m, INDENT + "- ", INDENT * 2)
             if sol.notes and not self.settings.get("answers_only"):
-                lines += ["", "Notes"] + [f"{INDENT}- {n}" for n in sol.notes]
+                lines += ["", "Notes"]
+                for n in sol.notes:
+                    lines += self.prose(n, INDENT + "- ", INDENT * 2)
         return "\n".join(lines)
 
+    @property
+    def width(self) -> int:
+        """The line width: ``--width`` when given; unwrapped lines otherwise (files, pipes)."""
+        return int(self.settings.get("width") or 10**6)
+
+    def prose(self, text: str, indent: str = "", hang: str | None = None) -> list[str]:
+        return wrap_prose(text, self.width, indent, hang)
+
+    def formula(self, text: str, indent: str = INDENT) -> list[str]:
+        return wrap_formula(text, self.width, indent, indent + "    ")
+
     def answers(self, sol: Solution) -> str:
-        rows = [(name, self.p(self.value_expr(v))) for name, v in answer_items(sol)]
+        rows = [(self.p(label), self.p(self.value_expr(v))) for label, v in answer_rows(sol)]
         width = max((len(n) for n, _ in rows), default=0)
-        return "\n".join(["Answer"] + [f"{INDENT}{n.ljust(width)} = {v}" for n, v in rows])
+        lines = ["Answer"]
+        for n, v in rows:
+            lines += self.formula(f"{n.ljust(width)} = {v}")
+        return "\n".join(lines)
+
+    def render_given_groups(self, groups: list[tuple[str, list[str]]],
+                            first: bool = True) -> str:
+        lines = ["Given"] if first else []
+        for meaning, items in groups:
+            head = f"{INDENT}{meaning}: " if meaning else INDENT
+            lines += wrap_formula(", ".join(items), self.width, head, INDENT * 3)
+        return "\n".join(lines)
+
+    def render_Equations(self, step: Equations) -> str:
+        rows = [(self.p(a), self.p(b)) for a, b in step.rows]
+        width = max(len(a) for a, _ in rows)
+        lines = [step.title] if step.title else []
+        for a, b in rows:
+            lines += self.formula(f"{a.rjust(width)} = {b}")
+        return "\n".join(lines)
 
     def render_Heading(self, step: Heading) -> str:
         return f"-- {step.title} --"
 
     def render_Note(self, step: Note) -> str:
         mark = {"warning": "! ", "conclusion": "=> "}.get(step.kind, "")
-        return INDENT + mark + step.text
+        return "\n".join(self.prose(step.text, INDENT + mark, INDENT + " " * len(mark)))
 
     def render_Step(self, step: Step) -> str:
         parts, rel = self.forms(step)
@@ -55,9 +92,9 @@ class TextRenderer(Renderer):
             eq = parts[0]
             for sign, part in zip(self.signs(parts, rel, step), parts[1:]):
                 eq += f" {RELATIONS_TEXT[sign]} {part}"
-            lines.append(INDENT + eq)
+            lines += self.formula(eq)
         if step.note:
-            lines.append(INDENT + "note: " + step.note)
+            lines += self.prose("note: " + step.note, INDENT, INDENT * 2)
         return "\n".join(lines)
 
     def render_TableStep(self, step: TableStep) -> str:

@@ -1,0 +1,108 @@
+"""Givens of a network problem (forward, backprop): inputs, weights, biases, targets, the
+learning rate and the loss; and the model's equations (z = Σ w·x + b, a = f(z), E, updates).
+
+Named specs list every parameter by the exam's symbol; matrix specs give one weight matrix and
+one bias vector per layer (each layer's vectors apart, never one ragged matrix).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlsolve import expr as E
+from dlsolve.expr import Num, Sym
+from dlsolve.kernels.network import Network, Unit, param_order
+from dlsolve.steps import Equations, Given, given
+
+
+def derive(spec: Any) -> tuple[list[Given], Equations]:
+    net: Network = spec.net
+    out = [given(n, v, "inputs") for n, v in zip(net.inputs, net.input_values)]
+    out += _matrix_params(net) if net.weight_names else _named_params(net)
+    if spec.targets is not None:
+        out += [given(t, v, "targets") for t, v in zip(target_names(net, spec), spec.targets)]
+    if spec.loss is not None:
+        out.append(given("E", E.Text(spec.loss.title.split(",")[0]), "loss"))
+    if spec.learning_rate is not None:
+        out.append(given("eta", spec.learning_rate, "learning rate"))
+        if spec.epochs != 1:
+            out.append(given("epochs", spec.epochs, "epochs"))
+    return out, Equations("The model", tuple(model_rows(net, spec)))
+
+
+def _named_params(net: Network) -> list[Given]:
+    biases = {u.bias for u in net.units.values()}
+    names = param_order(net)
+    return [given(n, net.params[n], "weights") for n in names if n not in biases] + \
+        [given(n, net.params[n], "biases") for n in names if n in biases]
+
+
+def _matrix_params(net: Network) -> list[Given]:
+    out = []
+    for layer, (wn, bn) in enumerate(zip(net.weight_names, net.bias_names), 1):
+        rows = [[net.params[w] if isinstance(w, str) else w for w in row] for row in wn]
+        out.append(given(f"W{layer}", rows, f"weights of layer {layer} (W[j][i]: from input "
+                                            f"i to unit j)"))
+        out.append(given(f"b{layer}", [net.params[b] if isinstance(b, str) else b for b in bn],
+                         f"biases of layer {layer}"))
+    return out
+
+
+def target_names(net: Network, spec: Any) -> list[str]:
+    from dlsolve.solvers.loss import target_name
+
+    if spec.loss is not None and spec.loss.name == "sparse_cce":
+        return ["t"]
+    n = len(net.outputs)
+    return ["t"] if n == 1 else [target_name(o) for o in net.outputs]
+
+
+def _weighted_sum(net: Network, u: Unit) -> E.Expr:
+    terms: list[E.Expr] = []
+    for src, w in zip(u.sources, u.weights):
+        if isinstance(w, str):
+            terms.append(E.Mul((Sym(src), Sym(w))))
+        else:
+            terms.append(Sym(src) if w == 1 else E.Mul((Num(w), Sym(src))))
+    if isinstance(u.bias, str):
+        terms.append(Sym(u.bias))
+    elif u.bias:
+        terms.append(Num(u.bias))
+    return E.Add(tuple(E.elide(terms))) if len(terms) > 1 else terms[0]
+
+
+def _activation(u: Unit, z: E.Expr) -> E.Expr:
+    if u.act.softmax:
+        return E.call("softmax", z)
+    if u.act.fn.name == "linear":
+        return z
+    return E.Call(u.act.fn.fname, (z,))
+
+
+def model_rows(net: Network, spec: Any) -> list[tuple[E.Expr, E.Expr]]:
+    rows: list[tuple[E.Expr, E.Expr]] = []
+    for layer in net.layers:
+        for name in layer:
+            u = net.units[name]
+            z = Sym(u.zsym)
+            rows.append((z, _weighted_sum(net, u)))
+            rows.append((Sym(name), _activation(u, z)))
+    if spec.targets is not None and spec.loss is not None:
+        rows.append(_loss_row(net, spec))
+    if spec.learning_rate is not None:
+        w = Sym("w")
+        rows.append((Sym("w_new"), w - E.Mul((Sym("eta"), E.Deriv(Sym("E"), w)))))
+    return rows
+
+
+def _loss_row(net: Network, spec: Any) -> tuple[E.Expr, E.Expr]:
+    from dlsolve.solvers.loss import term_forms
+
+    if spec.loss.name not in ("mse", "half_mse", "sse", "half_sse", "mae", "bce", "hinge"):
+        return Sym("E"), E.Text(spec.loss.title)
+    terms = [term_forms(spec.loss, Sym(t), Sym(o))
+             for t, o in zip(target_names(net, spec), net.outputs)]
+    body: E.Expr = E.Add(tuple(E.elide(terms))) if len(terms) > 1 else terms[0]
+    if spec.loss.name in ("mse", "half_mse", "mae", "bce", "hinge") and len(terms) > 1:
+        body = E.Bracket("paren", body) / Num(len(terms))
+    return Sym("E"), body

@@ -1,0 +1,108 @@
+"""LaTeX tables, matrices and figures: sized to the page (shrunk to a floor, then split)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dlsolve.expr import Sym
+from dlsolve.render.base import header_expr
+from dlsolve.render.breaking import tex_width
+from dlsolve.render.figure import bias_boxes, place_labels, positions
+from dlsolve.render.formula import latex_escape
+from dlsolve.steps import Figure, MatrixStep, TableStep
+
+LINE = 88.0
+FLOOR = 0.6  # the smallest scale a table or matrix is shrunk to before it is split
+FIT = (r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{", "}")
+
+
+def _title(title: str) -> list[str]:
+    return [rf"\needspace{{4\baselineskip}}\textbf{{{latex_escape(title)}}}\nopagebreak"] \
+        if title else []
+
+
+class TableMixin:
+    """render_TableStep and render_MatrixStep for the LaTeX renderer."""
+
+    def tex_head(self, col: Any) -> str:
+        node = header_expr(col)
+        return f"${self.p(node)}$" if node is not None else latex_escape(str(col))
+
+    def tex_cell(self, value: object) -> str:
+        text = self.cell(value)
+        if isinstance(value, str):
+            return latex_escape(text)
+        return f"${text}$" if text else ""
+
+    def render_TableStep(self, step: TableStep) -> str:
+        head = [self.tex_head(c) for c in step.columns]
+        body = [[self.tex_cell(c) for c in row] for row in step.rows]
+        chunks = _column_chunks([head] + body)
+        out = _title(step.title)
+        for cols in chunks:
+            spec = "l" + "r" * (len(cols) - 1)
+            rows = [" & ".join(r[c] for c in cols) + r" \\" for r in [head] + body]
+            rows.insert(1, r"\hline")
+            table = "\\begin{tabular}{" + spec + "}\n" + "\n".join(rows) + "\n\\end{tabular}"
+            out.append("\\begin{center}\n" + FIT[0] + table + FIT[1] + "\n\\end{center}")
+        if step.note:
+            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+        return "\n".join(out)
+
+    def render_MatrixStep(self, step: MatrixStep) -> str:
+        out = _title(step.title)
+        for block in self.matrix_blocks(step):
+            if tex_width(block) > LINE:
+                out.append("\\[\n" + FIT[0] + "$\\displaystyle " + block + "$" + FIT[1] +
+                           "\n\\]")
+            else:
+                out.append(f"\\[\n{block}\n\\]")
+        if step.note:
+            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+        return "\n".join(out)
+
+
+def _column_chunks(rows: list[list[str]]) -> list[list[int]]:
+    """Column groups (the first column repeated) whose width fits the page at the floor."""
+    n = len(rows[0])
+    widths = [max(tex_width(r[c].strip("$")) for r in rows) + 2 for c in range(n)]
+    if sum(widths) * FLOOR <= LINE or n <= 2:
+        return [list(range(n))]
+    chunks, current = [], [0]
+    for c in range(1, n):
+        if sum(widths[k] for k in current + [c]) * FLOOR > LINE and len(current) > 1:
+            chunks.append(current)
+            current = [0]
+        current.append(c)
+    return chunks + [current]
+
+
+class FigureMixin:
+    """render_Figure: TikZ, labels placed so that none overlap (else a weights table)."""
+
+    def render_Figure(self, step: Figure) -> str:
+        pos = positions(step)
+        placed = place_labels(step)
+        ids = {name: f"n{k}" for k, (name, _) in enumerate(step.nodes)}
+        lines = [r"\begin{center}", r"\begin{tikzpicture}[x=1cm, y=1cm, "
+                 r"unit/.style={circle, draw, minimum size=8.4mm, inner sep=1pt}, "
+                 r"lab/.style={font=\scriptsize, fill=white, inner sep=1pt}]"]
+        for name, _ in step.nodes:
+            x, y = pos[name]
+            lines.append(rf"\node[unit] ({ids[name]}) at ({x:.2f},{y:.2f}) "
+                         rf"{{${self.p(Sym(name))}$}};")
+        for k, (a, b, label) in enumerate(step.edges):
+            text = ""
+            if placed is not None and k in placed:
+                text = rf"node[lab, pos={placed[k][0]:g}] {{{latex_escape(label)}}} "
+            lines.append(rf"\draw[->] ({ids[a]}) -- {text}({ids[b]});")
+        for unit, box in bias_boxes(step, pos).items():
+            label = dict(step.biases)[unit]
+            lines.append(rf"\node[lab] at ({box.x:.2f},{box.y:.2f}) {{{latex_escape(label)}}};")
+        lines += [r"\end{tikzpicture}", r"\end{center}"]
+        out = _title(step.title) + lines
+        if placed is None:
+            rows = tuple((a, b, label) for a, b, label in step.edges)
+            out.append(self.render_TableStep(TableStep("Weights (edge labels)",
+                                                       ("from", "to", "weight"), rows)))
+        return "\n".join(out)
