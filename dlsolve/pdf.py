@@ -51,3 +51,24 @@ def _write(target: Path, data: bytes) -> None:
     except OSError as e:
         tmp.unlink(missing_ok=True)
         raise DlsolveError(f"{target}: cannot write ({e.strerror})") from None
+
+
+def compile_report(tex: str, workdir: str | Path, name: str = "key") -> tuple[int, list[float]]:
+    """Compile ``tex`` in ``workdir``: (pages, the overfull hbox widths in pt). For checks and
+    benchmarks; raises DlsolveError when pdflatex is missing or fails."""
+    import re
+
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        raise DlsolveError("pdflatex is not installed")
+    folder = Path(workdir)
+    (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
+    proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
+                          cwd=folder, capture_output=True, text=True, timeout=TIMEOUT)
+    log = (folder / f"{name}.log").read_text(encoding="latin-1")
+    if proc.returncode != 0:
+        first = next((ln for ln in log.splitlines() if ln.startswith("!")), "see the log")
+        raise DlsolveError(f"{folder / name}.tex: pdflatex failed: {first}")
+    pages = re.search(r"Output written on .*?\((\d+) pages?", log)
+    overfull = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", log)]
+    return (int(pages.group(1)) if pages else 0), overfull

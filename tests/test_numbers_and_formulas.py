@@ -62,7 +62,7 @@ def test_symbol_names():
 
 
 def test_latex_escape():
-    assert latex_escape("50% of x_1 & more") == r"50\% of x\_1 \& more"
+    assert latex_escape("50% of x_1 & more") == r"50\% of x\_\allowbreak{}1 \& more"
     assert latex_escape("≈ 3") == r"$\approx$ 3"
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from dlsolve.steps import Equations, Given, Solution
+from dlsolve.steps import Equations, Figure, Given, Solution
 
 # kind -> "module:function"; each function returns (givens, equations) for a spec object.
 DERIVERS = {
@@ -36,7 +36,13 @@ def derive(kind: str, spec: Any) -> tuple[list[Given], Equations | None]:
 
 
 def attach(sol: Solution, kind: str, spec: Any) -> None:
-    """Give ``sol`` the givens of its spec unless its solver recorded its own."""
+    """Give ``sol`` the givens of its spec unless its solver recorded its own, and its
+    network figures their biases."""
+    if kind in ("forward", "backprop"):
+        from dlsolve.givens.network import with_biases
+
+        sol.steps = [with_biases(st, spec.net) if isinstance(st, Figure) and not st.biases
+                     else st for st in sol.steps]
     if sol.givens:
         return
     givens, equations = derive(kind, spec)

@@ -58,12 +58,18 @@ def pool(spec: Any) -> tuple[list[Given], None]:
     return out, None
 
 
+SKIP = {"dilation": "1×1", "bias": "yes", "padding": "0×0", "stride": "None",
+        "activation": "None"}
+
+
 def params(spec: Any) -> tuple[list[Given], None]:
     out = [given("input", E.Seq(tuple(E.Num(d) for d in spec.input), "", "x"), "input shape")]
     for i, layer in enumerate(spec.layers, 1):
-        opts = ", ".join(f"{k} {_word(v)}" for k, v in layer.options.items())
-        label = layer.name or f"layer {i}"
-        out.append(given(label, E.Text(layer.type + (f" ({opts})" if opts else "")), "layer"))
+        opts = [(k, _word(v)) for k, v in layer.options.items() if v is not None]
+        text = ", ".join(f"{k} {v}" for k, v in opts if SKIP.get(k) != v)
+        label = (layer.name + ": " if layer.name else "") + layer.type
+        out.append(given(E.Text(f"layer {i}"), E.Text(label + (", " + text if text else "")),
+                         f"layer {i}"))
     return out, None
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels.network import Network, Unit, param_order
-from dlsolve.steps import Equations, Given, given
+from dlsolve.steps import Equations, Figure, Given, given
 
 
 def derive(spec: Any) -> tuple[list[Given], Equations]:
@@ -106,3 +106,20 @@ def _loss_row(net: Network, spec: Any) -> tuple[E.Expr, E.Expr]:
     if spec.loss.name in ("mse", "half_mse", "mae", "bce", "hinge") and len(terms) > 1:
         body = E.Bracket("paren", body) / Num(len(terms))
     return Sym("E"), body
+
+
+def with_biases(fig: Figure, net: Network) -> Figure:
+    """The figure with each unit's bias written at the unit ("b1 = 0.35", or the number)."""
+    from dataclasses import replace
+
+    from dlsolve.render.numbers import fmt_number
+
+    biases = []
+    for name, _ in fig.nodes:
+        u = net.units.get(name)
+        if u is None or u.bias is None:
+            continue
+        value = fmt_number(net.value(u.bias), 4)
+        named = isinstance(u.bias, str) and net.form == "named"
+        biases.append((name, f"{u.bias} = {value}" if named else f"b = {value}"))
+    return replace(fig, biases=tuple(biases))

@@ -2,8 +2,9 @@
 
 Units sit in columns by layer; each edge label is placed on its edge, as near its source as
 it can be without its box touching another label, a unit or a bias label (positions tried
-from the source outwards). When some label finds no free place the figure is crowded: the
-renderers then draw the edges unlabelled and give the weights in a table beside it.
+from the source outwards). When some label finds no free place, the symbols alone are tried;
+when those do not fit either the figure is crowded: the renderers then draw the edges
+unlabelled and give the weights in a table beside it.
 Lengths are in centimetres of the TikZ picture.
 """
 
@@ -50,20 +51,34 @@ def bias_boxes(fig: Figure, pos: dict[str, tuple[float, float]]) -> dict[str, Bo
             for u, text in fig.biases}
 
 
-def place_labels(fig: Figure) -> dict[int, tuple[float, float, Box]] | None:
-    """Edge index -> (position along the edge, label box); None when crowded."""
+def place_labels(fig: Figure) -> dict[int, tuple[float, str, Box]] | None:
+    """Edge index -> (position along the edge, label text, box); None when crowded.
+
+    Full labels ("w1 = 0.15") are tried first, then the symbols alone ("w1", their values
+    being in the givens); None when neither fits.
+    """
+    full = _place(fig, [label for _, _, label in fig.edges])
+    if full is not None:
+        return full
+    short = [label.split(" = ")[0] for _, _, label in fig.edges]
+    if short == [label for _, _, label in fig.edges]:
+        return None
+    return _place(fig, short)
+
+
+def _place(fig: Figure, texts: list[str]) -> dict[int, tuple[float, str, Box]] | None:
     pos = positions(fig)
     taken = [Box(x, y, 2 * RADIUS, 2 * RADIUS) for x, y in pos.values()]
     taken += bias_boxes(fig, pos).values()
-    out: dict[int, tuple[float, float, Box]] = {}
-    for k, (a, b, text) in enumerate(fig.edges):
+    out: dict[int, tuple[float, str, Box]] = {}
+    for k, ((a, b, _), text) in enumerate(zip(fig.edges, texts)):
         if not text:
             continue
         (x0, y0), (x1, y1) = pos[a], pos[b]
         for t in TRIES:
             box = label_box(x0 + t * (x1 - x0), y0 + t * (y1 - y0), text)
             if not any(box.meets(o) for o in taken):
-                out[k] = (t, box.y, box)
+                out[k] = (t, text, box)
                 taken.append(box)
                 break
         else:

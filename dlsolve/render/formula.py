@@ -318,7 +318,8 @@ def latex_number(text: str) -> str:
     return text
 
 
-_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_\allowbreak{}",
+            "{": r"\{", "}": r"\}",
             "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
 
 
@@ -326,7 +327,7 @@ def latex_escape(text: str) -> str:
     r"""Escape LaTeX's special characters in running text.
 
     >>> latex_escape("50% of a_b")
-    '50\\% of a\\_b'
+    '50\\% of a\\_\\allowbreak{}b'
     """
     text = "".join(_SPECIAL.get(c, c) for c in text)
     for uni, tex in (("≈", r"$\approx$"), ("≤", r"$\le$"), ("≥", r"$\ge$"), ("→", r"$\to$"),
@@ -355,14 +356,16 @@ def latex_name(name: str) -> str:
 
     >>> latex_name("w11"), latex_name("z_h1"), latex_name("sigma"), latex_name("E_total")
     ('w_{11}', 'z_{h1}', '\\sigma', 'E_{\\mathrm{total}}')
-    >>> latex_name("delta_o1"), latex_name("y_hat"), latex_name("loss")
-    ('\\delta_{o1}', '\\hat{y}', '\\mathrm{loss}')
+    >>> latex_name("delta_o1"), latex_name("y_hat"), latex_name("loss"), latex_name("w2_new")
+    ('\\delta_{o1}', '\\hat{y}', '\\mathrm{loss}', 'w_{2}^{\\mathrm{new}}')
     """
     if name in ("e", "inf"):
         return {"e": "e", "inf": r"\infty"}[name]
     if name.endswith("'"):
         stripped = name.rstrip("'")
         return latex_name(stripped) + "'" * (len(name) - len(stripped))
+    if name.endswith("_new") and len(name) > 4:
+        return latex_name(name[:-4]) + r"^{\mathrm{new}}"
     head, _, tail = name.partition("_")
     if tail == "hat":
         return r"\hat{" + latex_name(head) + "}"

@@ -86,9 +86,15 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         return rows
 
     def answers(self, sol: Solution) -> str:
-        rows: list[str] = []
-        for label, value in answer_rows(sol):
-            rows += self.chain(self.p(label), [("=", self.value_expr(value))])
+        cells = [(self.p(label), self.value_expr(value)) for label, value in answer_rows(sol)]
+        short = [(a, self.p(v)) for a, v in cells]
+        per_row = next((k for k in (3, 2) if len(cells) > k and all(
+            tex_width(a + v) < LINE / k - 8 for a, v in short)), 1)
+        if per_row > 1:
+            rows = [" & ".join(f"{a} &= {v}" for a, v in short[i:i + per_row])
+                    for i in range(0, len(short), per_row)]
+        else:
+            rows = [r for a, v in cells for r in self.chain(a, [("=", v)])]
         body = "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
         if len(rows) > 14:
             return "\\textbf{Answer}\n" + body

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from dlsolve.expr import Sym
+from dlsolve.expr import Deriv, Sym
 from dlsolve.render.base import header_expr
 from dlsolve.render.breaking import tex_width
 from dlsolve.render.figure import bias_boxes, place_labels, positions
-from dlsolve.render.formula import latex_escape
+from dlsolve.render.formula import latex_escape, latex_name, latex_number
 from dlsolve.steps import Figure, MatrixStep, TableStep
 
 LINE = 88.0
@@ -26,6 +27,9 @@ class TableMixin:
 
     def tex_head(self, col: Any) -> str:
         node = header_expr(col)
+        if isinstance(node, Deriv):  # inline: ∂E/∂a, not a small fraction
+            d = r"\partial " if node.partial else "d"
+            return f"${d}{self.p(node.num)}/{d}{self.p(node.den)}$"
         return f"${self.p(node)}$" if node is not None else latex_escape(str(col))
 
     def tex_cell(self, value: object) -> str:
@@ -62,6 +66,16 @@ class TableMixin:
         return "\n".join(out)
 
 
+def label_tex(label: str) -> str:
+    """An edge or bias label as maths: "w1 = 0.15" -> $w_{1} = 0.15$ (other text escaped)."""
+    name, sep, value = label.partition(" = ")
+    if re.fullmatch(r"[A-Za-z]\w*", name) and (not sep or re.fullmatch(r"-?[\d.e-]+", value)):
+        return f"${latex_name(name)}{' = ' + latex_number(value) if sep else ''}$"
+    if re.fullmatch(r"-?[\d.]+", label):
+        return f"${label}$"
+    return latex_escape(label)
+
+
 def _column_chunks(rows: list[list[str]]) -> list[list[int]]:
     """Column groups (the first column repeated) whose width fits the page at the floor."""
     n = len(rows[0])
@@ -91,14 +105,15 @@ class FigureMixin:
             x, y = pos[name]
             lines.append(rf"\node[unit] ({ids[name]}) at ({x:.2f},{y:.2f}) "
                          rf"{{${self.p(Sym(name))}$}};")
-        for k, (a, b, label) in enumerate(step.edges):
+        for k, (a, b, _) in enumerate(step.edges):
             text = ""
             if placed is not None and k in placed:
-                text = rf"node[lab, pos={placed[k][0]:g}] {{{latex_escape(label)}}} "
+                t, shown, _ = placed[k]
+                text = rf"node[lab, pos={t:g}] {{{label_tex(shown)}}} "
             lines.append(rf"\draw[->] ({ids[a]}) -- {text}({ids[b]});")
         for unit, box in bias_boxes(step, pos).items():
             label = dict(step.biases)[unit]
-            lines.append(rf"\node[lab] at ({box.x:.2f},{box.y:.2f}) {{{latex_escape(label)}}};")
+            lines.append(rf"\node[lab] at ({box.x:.2f},{box.y:.2f}) {{{label_tex(label)}}};")
         lines += [r"\end{tikzpicture}", r"\end{center}"]
         out = _title(step.title) + lines
         if placed is None:

@@ -98,7 +98,8 @@ class TextRenderer(Renderer):
         return "\n".join(lines)
 
     def render_TableStep(self, step: TableStep) -> str:
-        cells = [list(step.columns)] + [[self.cell(c) for c in row] for row in step.rows]
+        cells = [[self.header(c) for c in step.columns]] + [[self.cell(c) for c in row]
+                                                             for row in step.rows]
         lines = [step.title] if step.title else []
         lines += [INDENT + line for line in ascii_table(cells)]
         if step.note:
