@@ -175,6 +175,24 @@ class Renderer:
         return [rel if i == last and step.value is not None else "="
                 for i in range(1, len(parts))]
 
+    def table_text(self, rows: Any) -> list[list[str]]:
+        """The cells of a table as text, each column's numbers with one number of decimals
+        (the most any of them needs at ``digits``; integers alone stay integers)."""
+        out = [[self.cell(c) for c in row] for row in rows]
+        width = max((len(r) for r in rows), default=0)
+        for j in range(width):
+            cells = [(i, row[j]) for i, row in enumerate(rows) if j < len(row)]
+            nums = [(i, v) for i, v in cells if is_number(v)]
+            if not nums or all(isinstance(v, int) or float(v).is_integer() for _, v in nums):
+                continue
+            texts = [out[i][j] for i, _ in nums]
+            if any("e" in t or t in ("inf", "-inf", "nan") for t in texts):
+                continue
+            decimals = max(len(t.partition(".")[2]) for t in texts)
+            for i, v in nums:
+                out[i][j] = f"{float(v):.{decimals}f}"
+        return out
+
     def cell(self, value: Any) -> str:
         """A table cell as text (formula nodes printed with this renderer's printer)."""
         if isinstance(value, E.Expr):
@@ -255,14 +273,23 @@ def answer_label(kind: str, name: str) -> E.Expr:
 def answer_rows(solution: Solution) -> list[tuple[E.Expr, Any]]:
     """(label, value) per answer; per-layer lists (ragged, or one matrix per layer) apart."""
     rows: list[tuple[E.Expr, Any]] = []
+    epochs = len(solution.results.get("losses") or [])
     for name, value in answer_items(solution):
-        if _per_layer(value):
-            word = "layer" if solution.kind in SYMBOL_KINDS else "channel"
-            for k, v in enumerate(value, 1):
-                rows.append((E.Text(f"{name}, {word} {k}"), v))
-        else:
-            rows.append((answer_label(solution.kind, name), value))
+        if epochs > 1 and solution.kind == "backprop" and name.startswith(("grad_", "new_")):
+            when = "epoch 1" if name.startswith("grad_") else f"after epoch {epochs}"
+            rows += [(E.Seq((label, E.Text(f"({when})")), "", ""), v)
+                     for label, v in answer_rows_of(solution, name, value)]
+            continue
+        rows += answer_rows_of(solution, name, value)
     return rows
+
+
+def answer_rows_of(solution: Solution, name: str, value: Any) -> list[tuple[E.Expr, Any]]:
+    """The rows of one answer: one, or one per layer (channel) for per-layer lists."""
+    if not _per_layer(value):
+        return [(answer_label(solution.kind, name), value)]
+    word = "layer" if solution.kind in SYMBOL_KINDS else "channel"
+    return [(E.Text(f"{name}, {word} {k}"), v) for k, v in enumerate(value, 1)]
 
 
 def _per_layer(value: Any) -> bool:

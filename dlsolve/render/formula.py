@@ -13,14 +13,17 @@ import re
 
 from dlsolve import expr as E
 from dlsolve.render.numbers import fmt_number
+from dlsolve.render.symbols import (  # noqa: F401  (re-exported: one place to import from)
+    _LETTERS_DIGITS,
+    GREEK,
+    latex_escape,
+    latex_function,
+    latex_name,
+    latex_number,
+)
 
 REL, ADD, NEG, MUL, POW, ATOM = 0, 10, 15, 20, 30, 100
 
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
-    "theta": "θ", "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
-    "Delta": "Δ", "Sigma": "Σ", "pi": "π", "nabla": "∇", "omega": "ω", "xi": "ξ",
-}
 LATEX_FUNCS = {
     "sigma": r"\sigma", "max": r"\max", "min": r"\min", "ln": r"\ln", "log": r"\log",
     "exp": r"\exp", "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh", "sin": r"\sin",
@@ -304,84 +307,3 @@ class LatexPrinter(Printer):
         rows = [f"{self(v)} & " + (self(c) if c is not None else r"\text{otherwise}")
                 for v, c in node.cases]
         return r"\begin{cases}" + r" \\ ".join(rows) + r"\end{cases}"
-
-
-def latex_number(text: str) -> str:
-    r"""'4.07e-10' -> '4.07 \times 10^{-10}'; 'inf' -> '\infty'."""
-    if text in ("inf", "-inf"):
-        return text.replace("inf", r"\infty")
-    if text == "nan":
-        return r"\mathrm{NaN}"
-    if "e" in text:
-        mant, ex = text.split("e")
-        return rf"{mant} \times 10^{{{int(ex)}}}"
-    return text
-
-
-_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_\allowbreak{}",
-            "{": r"\{", "}": r"\}",
-            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
-
-
-def latex_escape(text: str) -> str:
-    r"""Escape LaTeX's special characters in running text.
-
-    >>> latex_escape("50% of a_b")
-    '50\\% of a\\_\\allowbreak{}b'
-    """
-    text = "".join(_SPECIAL.get(c, c) for c in text)
-    for uni, tex in (("≈", r"$\approx$"), ("≤", r"$\le$"), ("≥", r"$\ge$"), ("→", r"$\to$"),
-                     ("×", r"$\times$"), ("−", "-"), ("·", r"$\cdot$"), ("∞", r"$\infty$"),
-                     ("✓", r"$\checkmark$"), ("✗", r"$\times$"), ("…", r"\dots{}"),
-                     ("√", r"$\surd$"), ("⌊", r"$\lfloor$"), ("⌋", r"$\rfloor$"),
-                     ("⌈", r"$\lceil$"), ("⌉", r"$\rceil$"), ("±", r"$\pm$"), ("∂", r"$\partial$"),
-                     ("′", "'"), ("²", r"$^2$"), ("∈", r"$\in$"), ("Σ", r"$\Sigma$"),
-                     ("←", r"$\leftarrow$"), ("≠", r"$\ne$"), ("∇", r"$\nabla$")):
-        text = text.replace(uni, tex)
-    for word, letter in GREEK.items():
-        text = text.replace(letter, rf"$\{word}$")
-    return text
-
-
-def latex_function(name: str) -> str:
-    return r"\operatorname{" + name.replace("_", r"\_") + "}"
-
-
-_LETTERS_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)$")
-_SIMPLE_SUB = re.compile(r"\d+(,\w+)?|[A-Za-z]\d*|[a-z]\d+[a-z]?\d*|[a-z]\d*_\d+")
-
-
-def latex_name(name: str) -> str:
-    r"""LaTeX form of a symbol name.
-
-    >>> latex_name("w11"), latex_name("z_h1"), latex_name("sigma"), latex_name("E_total")
-    ('w_{11}', 'z_{h1}', '\\sigma', 'E_{\\mathrm{total}}')
-    >>> latex_name("delta_o1"), latex_name("y_hat"), latex_name("loss"), latex_name("w2_new")
-    ('\\delta_{o1}', '\\hat{y}', '\\mathrm{loss}', 'w_{2}^{\\mathrm{new}}')
-    """
-    if name in ("e", "inf"):
-        return {"e": "e", "inf": r"\infty"}[name]
-    if name.endswith("'"):
-        stripped = name.rstrip("'")
-        return latex_name(stripped) + "'" * (len(name) - len(stripped))
-    if name.endswith("_new") and len(name) > 4:
-        return latex_name(name[:-4]) + r"^{\mathrm{new}}"
-    head, _, tail = name.partition("_")
-    if tail == "hat":
-        return r"\hat{" + latex_name(head) + "}"
-    m = _LETTERS_DIGITS.fullmatch(head)
-    if m and m.group(1) not in GREEK:
-        head, tail = m.group(1), m.group(2) + ("," + tail if tail else "")
-    base = _latex_word(head)
-    if not tail:
-        return base
-    sub = tail if _SIMPLE_SUB.fullmatch(tail) else _latex_word(tail)
-    return f"{base}_{{{sub.replace('_', ',')}}}"
-
-
-def _latex_word(word: str) -> str:
-    if word in GREEK:
-        return "\\" + word
-    if len(word) <= 1 or word.endswith("'"):
-        return word
-    return r"\mathrm{" + word + "}"

@@ -32,15 +32,16 @@ class TableMixin:
             return f"${d}{self.p(node.num)}/{d}{self.p(node.den)}$"
         return f"${self.p(node)}$" if node is not None else latex_escape(str(col))
 
-    def tex_cell(self, value: object) -> str:
-        text = self.cell(value)
+    def tex_cell(self, value: object, text: str | None = None) -> str:
+        text = self.cell(value) if text is None else text
         if isinstance(value, str):
             return latex_escape(text)
         return f"${text}$" if text else ""
 
     def render_TableStep(self, step: TableStep) -> str:
         head = [self.tex_head(c) for c in step.columns]
-        body = [[self.tex_cell(c) for c in row] for row in step.rows]
+        body = [[self.tex_cell(c, t) for c, t in zip(row, texts)]
+                for row, texts in zip(step.rows, self.table_text(step.rows))]
         chunks = _column_chunks([head] + body)
         out = _title(step.title)
         for cols in chunks:

@@ -93,15 +93,16 @@ class MarkdownRenderer(Renderer):
     def render_TableStep(self, step: TableStep) -> str:
         head = "| " + " | ".join(self.md_head(c) for c in step.columns) + " |"
         rule = "|" + "|".join("---" for _ in step.columns) + "|"
-        body = ["| " + " | ".join(self.md_cell(c) for c in row) + " |" for row in step.rows]
+        body = ["| " + " | ".join(self.md_cell(c, t) for c, t in zip(row, texts)) + " |"
+                for row, texts in zip(step.rows, self.table_text(step.rows))]
         out = [f"**{md_escape(step.title)}**"] if step.title else []
         out.append("\n".join([head, rule] + body))
         if step.note:
             out.append(f"*{md_escape(step.note)}*")
         return "\n\n".join(out)
 
-    def md_cell(self, value: object) -> str:
-        text = self.cell(value)
+    def md_cell(self, value: object, text: str | None = None) -> str:
+        text = self.cell(value) if text is None else text
         if isinstance(value, str):
             return md_escape(text)
         return f"${text}$" if text else ""

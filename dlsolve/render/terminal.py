@@ -115,7 +115,7 @@ class RichRenderer(Renderer):
     def render_TableStep(self, step: TableStep) -> Table:
         table = Table(title=step.title or None, title_justify="left", box=box.SIMPLE_HEAD,
                       caption=step.note, caption_justify="left", title_style="bold")
-        cells = [[self.cell(c) for c in row] for row in step.rows]
+        cells = self.table_text(step.rows)
         for k, col in enumerate(step.columns):
             numeric = any(is_number(row[k]) for row in step.rows if k < len(row))
             longest = max((len(r[k]) for r in cells if k < len(r)), default=0)

@@ -98,8 +98,7 @@ class TextRenderer(Renderer):
         return "\n".join(lines)
 
     def render_TableStep(self, step: TableStep) -> str:
-        cells = [[self.header(c) for c in step.columns]] + [[self.cell(c) for c in row]
-                                                             for row in step.rows]
+        cells = [[self.header(c) for c in step.columns]] + self.table_text(step.rows)
         lines = [step.title] if step.title else []
         lines += [INDENT + line for line in ascii_table(cells)]
         if step.note:
@@ -135,8 +134,8 @@ class TextRenderer(Renderer):
         return ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
 
 
-def ascii_table(cells: list[list[str]]) -> list[str]:
-    """Rows of cells as an ASCII table with a header rule.
+def ascii_table(cells: list[list[str]], right: set[int] | None = None) -> list[str]:
+    """Rows of cells as an ASCII table with a header rule; ``right`` columns right-aligned.
 
     >>> print("\\n".join(ascii_table([["x", "y"], ["1", "22"]])))
     | x | y  |
@@ -148,7 +147,8 @@ def ascii_table(cells: list[list[str]]) -> list[str]:
     widths = [max(len(r[i]) for r in cells) for i in range(ncols)]
 
     def line(row: list[str]) -> str:
-        return "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths)) + " |"
+        return "| " + " | ".join(c.rjust(w) if j in (right or ()) else c.ljust(w)
+                                 for j, (c, w) in enumerate(zip(row, widths))) + " |"
 
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return [line(cells[0]), rule] + [line(r) for r in cells[1:]]
