@@ -56,15 +56,14 @@ class Renderer:
         for g in solution.givens:
             v = g.value
             if isinstance(v, list) and v and all(isinstance(r, list) for r in v):
-                if groups:
+                if groups or first:
                     out.append(self.render_given_groups(groups, first))
                     groups, first = [], False
                 out.append(self.render_MatrixStep(MatrixStep(g.meaning, g.name, v)))
                 continue
-            name = self.p(g.name)
-            value = self.p(self.value_expr(v))
-            text = value if name == self.p(E.Text(g.meaning)) or name == g.meaning \
-                else self.p(E.Relation(g.name, "=", self.value_expr(v)))
+            bare = getattr(g.name, "name", getattr(g.name, "text", None))
+            text = self.p(self.value_expr(v)) if bare == g.meaning else \
+                self.p(E.Relation(g.name, "=", self.value_expr(v)))
             if groups and groups[-1][0] == g.meaning:
                 groups[-1][1].append(text)
             else:

@@ -13,7 +13,7 @@ from typing import Any
 from dlsolve.render.base import Renderer, answer_rows
 from dlsolve.render.breaking import tex_lines, tex_width
 from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
-from dlsolve.render.latex_parts import FigureMixin, TableMixin
+from dlsolve.render.latex_parts import FigureMixin, TableMixin, side_by_side
 from dlsolve.steps import Equations, Heading, Note, Solution, Step
 
 PREAMBLE = r"""\documentclass[10pt]{article}
@@ -57,11 +57,11 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         parts = [rf"\needspace{{6\baselineskip}}\section*{{{latex_escape(number + sol.title)}}}"]
         if sol.statement:
             parts.append(latex_escape(" ".join(sol.statement.split())))
-        parts += self.givens(sol)
+        parts += side_by_side(self.givens(sol))
         if self.settings.get("statements_only"):
             return "\n\n".join(parts)
         if not self.settings.get("answers_only"):
-            parts += self.steps(sol)
+            parts += side_by_side(self.steps(sol))
         if answer_rows(sol):
             parts.append(self.answers(sol))
         if sol.mistakes:
@@ -107,6 +107,8 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         rows = [latex_escape(meaning) + " & " + ", ".join(f"${t}$" for t in items) + r" \\"
                 for meaning, items in groups]
         head = "\\textbf{Given}\n\n" if first else ""
+        if not rows:
+            return "\\needspace{6\\baselineskip}\\textbf{Given}\\nopagebreak"
         return ("\\needspace{" + str(len(rows) + 2) + "\\baselineskip}" + head +
                 "\\begin{tabular}{@{}l@{\\quad}p{0.72\\linewidth}@{}}\n" + "\n".join(rows) +
                 "\n\\end{tabular}")

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from dlsolve.expr import Deriv, Sym
-from dlsolve.render.base import header_expr
+from dlsolve.render.base import header_expr, matrices
 from dlsolve.render.breaking import tex_width
 from dlsolve.render.figure import bias_boxes, place_labels, positions
 from dlsolve.render.formula import latex_escape, latex_name, latex_number
@@ -55,6 +55,11 @@ class TableMixin:
         return "\n".join(out)
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
+        blocks = self.matrix_blocks(step)
+        if not step.note and len(blocks) == 1:
+            width = self.matrix_width(step)
+            if width <= LINE:
+                return MatrixBlock(step.title, blocks[0], width + tex_width(step.title) * 1.1)
         out = _title(step.title)
         for block in self.matrix_blocks(step):
             if tex_width(block) > LINE:
@@ -65,6 +70,50 @@ class TableMixin:
         if step.note:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")
         return "\n".join(out)
+
+
+    def matrix_width(self, step: MatrixStep) -> float:
+        """The typeset width of 'name = [matrix]' (its widest row), in tex_width units."""
+        grid = matrices(step.matrix)[0]
+        rows = [sum(tex_width(self.p(self.value_expr(c))) + 2 for c in row) for row in grid]
+        name = tex_width(self.p(step.name)) + 3 if step.name is not None else 0
+        return name + max(rows, default=0) + 2
+
+
+class MatrixBlock(str):
+    """A small titled matrix display, which the renderer may set beside its neighbours."""
+
+    def __new__(cls, title: str, block: str, width: float) -> MatrixBlock:
+        text = "\n".join(_title(title) + [f"\\[\n{block}\n\\]"])
+        obj = super().__new__(cls, text)
+        obj.title, obj.block, obj.width = title, block, width
+        return obj
+
+
+def side_by_side(parts: list[str]) -> list[str]:
+    """Consecutive small matrices set in one display line ("input X = … kernel W = …")."""
+    out: list[str] = []
+    group: list[MatrixBlock] = []
+
+    def flush() -> None:
+        if len(group) == 1:
+            out.append(group[0])
+        elif group:
+            cells = [(rf"\text{{{latex_escape(m.title)}:}}\ " if m.title else "") + m.block
+                     for m in group]
+            out.append("\\[\n" + r" \qquad ".join(cells) + "\n\\]")
+        group.clear()
+
+    for part in parts:
+        if isinstance(part, MatrixBlock):
+            if group and sum(m.width + 4 for m in group) + part.width > LINE:
+                flush()
+            group.append(part)
+        else:
+            flush()
+            out.append(part)
+    flush()
+    return out
 
 
 def label_tex(label: str) -> str:

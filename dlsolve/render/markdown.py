@@ -58,6 +58,8 @@ class MarkdownRenderer(Renderer):
                             first: bool = True) -> str:
         rows = [f"| {md_escape(m)} | " + ", ".join(f"${t}$" for t in items) + " |"
                 for m, items in groups]
+        if not rows:
+            return "**Given**"
         return ("**Given**\n\n" if first else "") + "| | |\n|---|---|\n" + "\n".join(rows)
 
     def render_Equations(self, step: Equations) -> str:

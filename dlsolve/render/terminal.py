@@ -70,7 +70,9 @@ class RichRenderer(Renderer):
         return Panel(table, title="Answer", title_align="left", border_style="green")
 
     def render_given_groups(self, groups: list[tuple[str, list[str]]],
-                            first: bool = True) -> Table:
+                            first: bool = True) -> Any:
+        if not groups:
+            return Text("Given", style="bold")
         table = Table(title="Given" if first else None, title_justify="left",
                       title_style="bold", box=None, show_header=False, padding=(0, 1))
         table.add_column(style="dim", no_wrap=True)
