@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from golden.regen import CASES, FORMATS, rendered
+from golden.regen import CASES, EXTRA, FORMATS, extra, rendered
 
 import dlsolve
 from dlsolve.render import render
@@ -24,6 +24,11 @@ def test_golden(name, ext):
         for key in ("dlsolve", "source"):  # the version and the checkout's path vary
             got.pop(key), expected.pop(key)
     assert got == expected
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA))
+def test_golden_widths_details_and_sheets(name):
+    assert extra(name) == (GOLDEN / name).read_text()
 
 
 def test_unknown_format_and_setting():
@@ -193,3 +198,17 @@ def test_keys_compile_without_overfull_boxes(tmp_path):
     pages, overfull = compile_report(render(sols, "latex"), tmp_path)
     assert pages > 10
     assert [w for w in overfull if w > 1] == []
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_a_matrix_too_wide_for_the_page_is_split_into_column_blocks(tmp_path):
+    from dlsolve.expr import Sym
+    from dlsolve.pdf import compile_report
+    from dlsolve.steps import MatrixStep
+
+    sol = Solution("conv", "wide")
+    sol.add(MatrixStep("", Sym("X"), [[round(0.123456 * (i + j), 6) for j in range(40)]
+                                      for i in range(3)]))
+    tex = render(sol, "latex")
+    assert r"\text{(columns 1--" in tex
+    assert [w for w in compile_report(tex, tmp_path)[1] if w > 1] == []

@@ -60,8 +60,10 @@ class TableMixin:
             width = self.matrix_width(step)
             if width <= LINE:
                 return MatrixBlock(step.title, blocks[0], width + tex_width(step.title) * 1.1)
+        if len(blocks) == 1 and self.matrix_width(step) * FLOOR > LINE:
+            return self.split_matrix(step)
         out = _title(step.title)
-        for block in self.matrix_blocks(step):
+        for block in blocks:
             if tex_width(block) > LINE:
                 out.append("\\[\n" + FIT[0] + "$\\displaystyle " + block + "$" + FIT[1] +
                            "\n\\]")
@@ -71,6 +73,25 @@ class TableMixin:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")
         return "\n".join(out)
 
+
+    def split_matrix(self, step: MatrixStep) -> str:
+        """A matrix too wide even at the floor scale, in column blocks ("columns 1-8")."""
+        grid = matrices(step.matrix)[0]
+        ncols = len(grid[0])
+        per = max(1, int(ncols * LINE / (self.matrix_width(step) * FLOOR)))
+        out = _title(step.title)
+        for lo in range(0, ncols, per):
+            hi = min(lo + per, ncols)
+            part = [row[lo:hi] for row in grid]
+            cells = {(r, c - lo) for r, c in step.highlight if lo <= c < hi}
+            body = self.p(self.grid_expr(part, tuple(cells)))
+            name = self.p(step.name) + " " if step.name is not None else ""
+            label = rf"{name}\text{{(columns {lo + 1}--{hi})}}"
+            out.append("\\[\n" + FIT[0] + "$\\displaystyle " + label + " = " + body + "$" +
+                       FIT[1] + "\n\\]")
+        if step.note:
+            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+        return "\n".join(out)
 
     def matrix_width(self, step: MatrixStep) -> float:
         """The typeset width of 'name = [matrix]' (its widest row), in tex_width units."""

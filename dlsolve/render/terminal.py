@@ -15,7 +15,7 @@ from rich.text import Text
 from dlsolve.render.base import Renderer, answer_rows, matrices
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
 from dlsolve.render.numbers import is_number
-from dlsolve.render.wrap import wrap_formula
+from dlsolve.render.wrap import pack_items, wrap_formula
 from dlsolve.steps import Equations, Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 
@@ -78,7 +78,7 @@ class RichRenderer(Renderer):
         table.add_column(style="dim", no_wrap=True)
         table.add_column(overflow="fold")
         for meaning, items in groups:
-            table.add_row(meaning, formula_text(", ".join(items)))
+            table.add_row(meaning, Items(items))
         return table
 
     def render_Equations(self, step: Equations) -> Group:
@@ -173,6 +173,17 @@ class Formula:
         for line in wrap_formula(self.text, options.max_width, self.indent,
                                  self.indent + "    "):
             yield Text(line, style=self.style, no_wrap=True, overflow="fold")
+
+
+class Items:
+    """A list of "name = value" items that wraps only between items, at the console width."""
+
+    def __init__(self, items: list[str]):
+        self.items = items
+
+    def __rich_console__(self, console: Any, options: Any) -> Any:
+        for line in pack_items(self.items, options.max_width, "", "    "):
+            yield Text(line, no_wrap=True, overflow="fold")
 
 
 def formula_text(text: str, style: str = "") -> Formula:

@@ -6,7 +6,7 @@ from typing import Any
 
 from dlsolve.render.base import Renderer, answer_items, answer_rows, matrices
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
-from dlsolve.render.wrap import wrap_formula, wrap_prose
+from dlsolve.render.wrap import pack_items, wrap_formula, wrap_prose
 from dlsolve.steps import Equations, Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 INDENT = "  "
@@ -67,7 +67,7 @@ class TextRenderer(Renderer):
         lines = ["Given"] if first else []
         for meaning, items in groups:
             head = f"{INDENT}{meaning}: " if meaning else INDENT
-            lines += wrap_formula(", ".join(items), self.width, head, INDENT * 3)
+            lines += pack_items(items, self.width, head, INDENT * 3)
         return "\n".join(lines)
 
     def render_Equations(self, step: Equations) -> str:

@@ -56,3 +56,19 @@ def wrap_prose(text: str, width: int, indent: str = "", hang: str | None = None)
     return textwrap.wrap(text, width, initial_indent=indent,
                          subsequent_indent=indent if hang is None else hang,
                          break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
+
+
+def pack_items(items: list[str], width: int, indent: str, hang: str) -> list[str]:
+    """Items joined by ", " into lines of at most ``width``, broken only between items.
+
+    >>> pack_items(["w1 = 0.15", "w2 = 0.2", "w3 = 0.25"], 24, "w: ", "   ")
+    ['w: w1 = 0.15, w2 = 0.2,', '   w3 = 0.25']
+    """
+    lines = [indent]
+    for k, item in enumerate(items):
+        piece = item + ("," if k < len(items) - 1 else "")
+        if lines[-1].strip() and len(lines[-1]) + 1 + len(piece) > width:
+            lines.append(hang + piece)
+        else:
+            lines[-1] += ("" if lines[-1] == indent else " ") + piece
+    return lines
