@@ -27,8 +27,12 @@ def perceptron(spec: Any) -> tuple[list[Given], Equations]:
     out = []
     if spec.gate:
         out.append(given("gate", E.Text(spec.gate), "target function"))
-    out.append(given(E.Text("truth table"), [list(row) for row in spec.table],
-                     "columns " + ", ".join(xs) + ", target"))
+    if len(spec.table) > 6:  # a long data set: one vector per column, not a tall matrix
+        for k, name in enumerate(xs + ["t"]):
+            out.append(given(name, [row[k] for row in spec.table], "data set (row by row)"))
+    else:
+        out.append(given(E.Text("truth table"), [list(row) for row in spec.table],
+                         "columns " + ", ".join(xs) + ", target"))
     out.append(given(E.Call("f", (E.Num(0),)), spec.step_at_zero, "step at z = 0"))
     for k, c in enumerate(spec.candidates, 1):
         out.append(given(E.Text(f"candidate {k}"), _unit(c.weights, c.bias), "weights, bias"))
@@ -51,7 +55,7 @@ def _training(t: Any, n: int) -> list[Given]:
            given("w_0", list(t.weights) if t.weights is not None else [0.0] * n,
                  "initial weights"),
            given("b_0", t.bias, "initial bias"),
-           given("epochs", t.epochs, "at most")]
+           given("epochs", t.epochs, "epochs (at most)")]
     if t.rule != "perceptron":
         out.append(given("rule", E.Text(t.rule), "learning rule"))
     return out

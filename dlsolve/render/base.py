@@ -250,8 +250,6 @@ def rounded(value: Any, digits: int) -> bool:
 
 
 SYMBOL_KINDS = ("forward", "backprop")
-PER_LAYER = {"new_weights": "W_new", "new_biases": "b_new", "grad_weights": "dW",
-             "grad_biases": "db", "layer_z": "z", "layer_outputs": "a", "deltas": "delta"}
 
 
 def answer_label(kind: str, name: str) -> E.Expr:

@@ -31,7 +31,11 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 \newcommand{\needspace}[1]{\par\begingroup\setlength{\dimen@}{#1}%
   \vskip\z@\@plus\dimen@\penalty -100\vskip\z@\@plus -\dimen@
   \vskip\dimen@\penalty 9999\vskip -\dimen@\vskip\z@skip\endgroup}
+\renewcommand{\section}{\@startsection{section}{1}{\z@}{2.2ex plus 1ex}{1ex}%
+  {\normalfont\large\bfseries}}
 \renewcommand{\subsection}{\@startsection{subsection}{2}{\z@}{1.2ex plus .5ex}{.4ex}%
+  {\normalfont\bfseries}}
+\renewcommand{\paragraph}{\@startsection{paragraph}{4}{\z@}{1ex plus .5ex}{-1em}%
   {\normalfont\bfseries}}
 \makeatother
 \begin{document}
@@ -69,9 +73,8 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
             parts.append("\\paragraph{Common mistakes}\n\\begin{itemize}\n" + items +
                          "\n\\end{itemize}")
         if sol.notes and not self.settings.get("answers_only"):
-            items = "\n".join(rf"  \item {latex_escape(n)}" for n in sol.notes)
-            parts.append("\\paragraph{Notes}\n\\begin{itemize}\\setlength{\\itemsep}{0pt}\n" +
-                         items + "\n\\end{itemize}")
+            text = r" \enspace$\cdot$\enspace ".join(latex_escape(n) for n in sol.notes)
+            parts.append("{\\small\\textbf{Notes.} " + text + "\\par}")
         return "\n\n".join(parts)
 
     def chain(self, lhs: str, forms: list[tuple[str, Any]]) -> list[str]:

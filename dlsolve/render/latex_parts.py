@@ -49,7 +49,7 @@ class TableMixin:
             rows = [" & ".join(r[c] for c in cols) + r" \\" for r in [head] + body]
             rows.insert(1, r"\hline")
             table = "\\begin{tabular}{" + spec + "}\n" + "\n".join(rows) + "\n\\end{tabular}"
-            out.append("\\begin{center}\n" + FIT[0] + table + FIT[1] + "\n\\end{center}")
+            out.append("{\\centering\\small " + FIT[0] + table + FIT[1] + "\\par}")
         if step.note:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")
         return "\n".join(out)
