@@ -31,23 +31,50 @@ def pieces(text: str) -> list[str]:
     return out
 
 
+_FORM = re.compile(r"(?= [=≈<>≤≥←] )")
+
+
 def wrap_formula(text: str, width: int, indent: str = "  ", hang: str = "      ") -> list[str]:
-    """``indent + text`` broken into lines of at most ``width`` (where it can be).
+    """``indent + text`` broken into lines of at most ``width`` (where it can be): between
+    the forms of an equation first (before ``=``), inside a form only when it is too long.
 
     >>> wrap_formula("E = 0.5 + 0.25 + 0.125", 12, "", "  ")
     ['E = 0.5', '  + 0.25', '  + 0.125']
+    >>> wrap_formula("y = a·b = 2·3 = 6", 12, "", "  ")
+    ['y = a·b', '  = 2·3 = 6']
     """
     if len(indent) + len(text) <= width:
         return [indent + text]
+    forms = [f for f in _FORM.split(text) if f]
+    if len(forms) > 1:  # the left-hand side stays with its first form
+        forms = [forms[0] + forms[1]] + forms[2:]
     lines: list[str] = []
     line = indent
-    for piece in pieces(text):
-        if line.strip() and len(line) + len(piece.rstrip()) > width:
+    for form in forms:
+        if line.strip() and len(line) + len(form) > width:
             lines.append(line.rstrip())
-            line = hang + piece.lstrip()
+            line = hang + form.lstrip()
         else:
-            line += piece
+            line += form if line.strip() else form.lstrip()
+        if len(line) > width:
+            prefix = line[:len(line) - len(line.lstrip())]
+            sub = _greedy(pieces(line.strip()), width, prefix, hang)
+            lines += sub[:-1]
+            line = sub[-1]
     lines.append(line.rstrip())
+    return lines
+
+
+def _greedy(parts: list[str], width: int, indent: str, hang: str) -> list[str]:
+    lines: list[str] = []
+    line = indent
+    for part in parts:
+        if line.strip() and len(line) + len(part.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = hang + part.lstrip()
+        else:
+            line += part
+    lines.append(line)
     return lines
 
 
