@@ -282,7 +282,10 @@ def answer_rows(solution: Solution) -> list[tuple[E.Expr, Any]]:
 
 
 def answer_rows_of(solution: Solution, name: str, value: Any) -> list[tuple[E.Expr, Any]]:
-    """The rows of one answer: one, or one per layer (channel) for per-layer lists."""
+    """The rows of one answer: one, or one per layer (channel) for per-layer lists, or one
+    per entry of a mapping (one per optimizer compared)."""
+    if isinstance(value, dict):
+        return [(E.Text(f"{name} ({k})"), v) for k, v in value.items()]
     if not _per_layer(value):
         return [(answer_label(solution.kind, name), value)]
     word = "layer" if solution.kind in SYMBOL_KINDS else "channel"

@@ -7,6 +7,7 @@ from typing import Any
 
 from rich import box
 from rich.console import Console, Group
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
@@ -92,10 +93,10 @@ class RichRenderer(Renderer):
     def render_Heading(self, step: Heading) -> Rule:
         return Rule(Text(step.title, style="bold"), align="left", style="dim")
 
-    def render_Note(self, step: Note) -> Text:
+    def render_Note(self, step: Note) -> Padding:
         style = {"warning": "yellow", "conclusion": "bold green"}.get(step.kind, "italic")
         mark = {"warning": "! ", "conclusion": "⇒ "}.get(step.kind, "")
-        return Text("  " + mark + step.text, style=style)
+        return Padding(Text(mark + step.text, style=style), (0, 0, 0, 2))
 
     def render_Step(self, step: Step) -> Group:
         parts, rel = self.forms(step)
