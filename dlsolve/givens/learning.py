@@ -108,13 +108,11 @@ def _hyper(hyper: dict[str, Any]) -> list[Given]:
 
 
 def prove(spec: Any) -> tuple[list[Given], None]:
-    from dlsolve.symbolic.parse import ParseError, parse
+    """The identity as written (a named one by its statement), in maths notation."""
+    from dlsolve.symbolic.prove import NAMED
 
-    sides = spec.identity.split("=")
-    try:
-        lhs, rhs = (_function(parse(s)[0]) for s in sides) if len(sides) == 2 else (None, None)
-    except ParseError:
-        lhs = rhs = None
-    value: E.Expr = E.Relation(lhs, "=", rhs) if lhs is not None and rhs is not None \
-        else E.Text(spec.identity)
-    return [given("identity", value, "to prove")], None
+    key = spec.identity.strip().lower()
+    text = NAMED[key][0] if key in NAMED else spec.identity
+    for code, sign in (("**", "^"), ("*", "·"), ("sigmoid", "σ"), ("exp(", "e^(")):
+        text = text.replace(code, sign)
+    return [given("identity", E.Text(text), "to prove")], None

@@ -20,6 +20,7 @@ from dlsolve.render.symbols import (  # noqa: F401  (re-exported: one place to i
     latex_function,
     latex_name,
     latex_number,
+    math_text,
 )
 
 REL, ADD, NEG, MUL, POW, ATOM = 0, 10, 15, 20, 30, 100
@@ -241,7 +242,7 @@ class LatexPrinter(Printer):
         return latex_name(node.name)
 
     def _print_Text(self, node: E.Text) -> str:
-        return r"\text{" + latex_escape(node.text) + "}"
+        return math_text(node.text)
 
     def _print_Mul(self, node: E.Mul) -> str:
         parts = [self.wrap(f, MUL + 1 if i else MUL) if not _negative_num(f) else

@@ -90,3 +90,31 @@ def _latex_word(word: str) -> str:
     if len(word) <= 1 or word.endswith("'"):
         return word
     return r"\mathrm{" + word + "}"
+
+
+_MATH_CHARS = {"·": r"\cdot", "×": r"\times", "≈": r"\approx", "≤": r"\le", "≥": r"\ge",
+               "→": r"\to", "∞": r"\infty", "±": r"\pm", "∂": r"\partial", "√": r"\surd",
+               "∈": r"\in", "≠": r"\ne", "∇": r"\nabla", "←": r"\leftarrow", "Σ": r"\Sigma",
+               "²": "^{2}", "′": "'", "−": "-"}
+
+
+def math_text(text: str) -> str:
+    r"""Words inside maths: ``\text{…}`` runs, with maths symbols set as maths between them
+    (never ``$…$`` inside ``\text``, which Markdown's maths cannot read).
+
+    >>> math_text("2·σ(x) = 1")
+    '\\text{2}\\cdot \\sigma \\text{(x) = 1}'
+    """
+    out, run = [], ""
+    for ch in text:
+        sym = _MATH_CHARS.get(ch) or next((f"\\{w}" for w, g in GREEK.items() if g == ch), None)
+        if sym is None:
+            run += ch
+            continue
+        if run:
+            out.append(r"\text{" + latex_escape(run) + "}")
+            run = ""
+        out.append(sym + " " if sym.startswith("\\") else sym)
+    if run or not out:
+        out.append(r"\text{" + latex_escape(run) + "}")
+    return "".join(out).rstrip()
