@@ -212,3 +212,21 @@ def test_a_matrix_too_wide_for_the_page_is_split_into_column_blocks(tmp_path):
     tex = render(sol, "latex")
     assert r"\text{(columns 1--" in tex
     assert [w for w in compile_report(tex, tmp_path)[1] if w > 1] == []
+
+
+def test_markdown_breaks_a_long_sum_into_an_aligned_block():
+    from dlsolve import expr as E
+    from dlsolve.steps import Step
+
+    terms = tuple(E.Mul((E.Num(0.123456 * k), E.Num(-0.5 - k))) for k in range(1, 25))
+    sol = Solution("loss", "t", steps=[Step("Long", E.Sym("E"), E.Add(terms), value=1.5)])
+    md = render(sol, "markdown")
+    block = md[md.index("\\begin{aligned}"):md.index("\\end{aligned}")]
+    assert block.count("\\\\") >= 3 and "&\\qquad {}+ " in block
+
+
+def test_figures_list_biases_in_every_format():
+    sol = dlsolve.solve(PROBLEMS / "seed002-backprop-chain.yaml")
+    assert "bias b1 = 0.4" in sol.render("text")
+    assert "b1 = 0.4" in sol.render("rich")
+    assert "b_{1} = 0.4" in sol.render("latex")

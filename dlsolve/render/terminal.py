@@ -131,11 +131,12 @@ class RichRenderer(Renderer):
     def render_Figure(self, step: Figure) -> Table:
         table = Table(title=step.title or None, title_justify="left", box=box.SIMPLE_HEAD,
                       title_style="bold")
-        for col in ("unit", "fed by (weight)"):
+        for col in ("unit", "fed by (weight)", "bias"):
             table.add_column(col, overflow="fold")
+        biases = dict(step.biases)
         for target in dict.fromkeys(t for _, t, _ in step.edges):
             ins = [f"{a} ({lab})" if lab else a for a, t, lab in step.edges if t == target]
-            table.add_row(target, ", ".join(ins))
+            table.add_row(target, ", ".join(ins), biases.get(target, ""))
         return table
 
     def render_MatrixStep(self, step: MatrixStep) -> Group:

@@ -120,9 +120,11 @@ class TextRenderer(Renderer):
 
     def render_Figure(self, step: Figure) -> str:
         lines = [step.title] if step.title else []
+        biases = dict(step.biases)
         for target in dict.fromkeys(t for _, t, _ in step.edges):
             ins = [f"{a} ({label})" if label else a for a, t, label in step.edges if t == target]
-            lines.append(f"{INDENT}{target} <- " + ", ".join(ins))
+            bias = f"; bias {biases[target]}" if target in biases else ""
+            lines.append(f"{INDENT}{target} <- " + ", ".join(ins) + bias)
         return "\n".join(lines)
 
     def grid(self, rows: list[list[Any]], highlight: tuple[tuple[int, int], ...] = ()) -> list[str]:
