@@ -35,7 +35,7 @@ def perceptron(spec: Any) -> tuple[list[Given], Equations]:
                          "columns " + ", ".join(xs) + ", target"))
     out.append(given(E.Call("f", (E.Num(0),)), spec.step_at_zero, "step at z = 0"))
     for k, c in enumerate(spec.candidates, 1):
-        out.append(given(E.Text(f"candidate {k}"), _unit(c.weights, c.bias), "weights, bias"))
+        out.append(given(E.Text(f"candidate {k}"), _unit(c.weights, c.bias), f"candidate {k}"))
     for u in spec.network:
         out.append(given(Sym(u.name), _unit(u.weights, u.bias),
                          "weights on " + ", ".join(u.inputs) + ", bias"))

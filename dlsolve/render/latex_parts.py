@@ -43,7 +43,7 @@ class TableMixin:
         body = [[self.tex_cell(c, t) for c, t in zip(row, texts)]
                 for row, texts in zip(step.rows, self.table_text(step.rows))]
         chunks = _column_chunks([head] + body)
-        out = _title(step.title)
+        out = [t + r"\par" for t in _title(step.title)]
         for cols in chunks:
             spec = "l" + "r" * (len(cols) - 1)
             rows = [" & ".join(r[c] for c in cols) + r" \\" for r in [head] + body]
