@@ -94,14 +94,23 @@ def optimize(spec: Any) -> tuple[list[Given], None]:
     return out, None
 
 
+FORMS = {"lr_inside": "v = μv + lr·g, p = p - v", "ema": "v = μv + (1 - μ)g, p = p - lr·v",
+         "pytorch": "v = μv + g, p = p - lr·v"}
+ZERO_DEFAULTS = ("dampening", "weight_decay", "lr_decay", "initial_accumulator_value")
+
+
 def _hyper(hyper: dict[str, Any]) -> list[Given]:
+    """Hyper-parameters in their symbols; options that are off and zero defaults left out."""
     out = []
     for key, value in hyper.items():
         if isinstance(value, bool):
             if value:
-                out.append(given(key.replace("_", " "), E.Text("yes"), "option"))
+                out.append(given(E.Text(key.replace("_", " ")), E.Text("yes"), "option"))
         elif isinstance(value, str):
-            out.append(given("form", E.Text(value), key.replace("_", " ")))
+            out.append(given(E.Text("update form"), E.Text(FORMS.get(value, value)),
+                             "update form"))
+        elif key in ZERO_DEFAULTS and value == 0:
+            continue
         elif key in HYPER_SYMBOLS:
             out.append(given(HYPER_SYMBOLS[key], value, HYPER_WORDS[key]))
     return out
