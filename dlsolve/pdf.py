@@ -1,4 +1,5 @@
-"""``-o key.pdf``: the LaTeX rendering compiled with pdflatex (twice, for the layout)."""
+"""``-o key.pdf``: the LaTeX rendering compiled with pdflatex (one run: keys have no
+cross-references)."""
 
 from __future__ import annotations
 
@@ -26,17 +27,16 @@ def compile_pdf(tex: str, output: str, fmt: str) -> None:
     with tempfile.TemporaryDirectory(prefix="dlsolve-pdf-") as tmp:
         source = Path(tmp) / "key.tex"
         source.write_text(tex, encoding="utf-8")
-        for _ in range(2):
-            try:
-                proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
-                                       source.name], cwd=tmp, capture_output=True, text=True,
-                                      timeout=TIMEOUT)
-            except subprocess.TimeoutExpired:
-                raise DlsolveError(f"{output}: pdflatex took longer than {TIMEOUT} s") from None
-            if proc.returncode != 0:
-                first = next((ln for ln in proc.stdout.splitlines() if ln.startswith("!")),
-                             "see the LaTeX log")
-                raise DlsolveError(f"{output}: pdflatex failed: {first}")
+        try:
+            proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
+                                   source.name], cwd=tmp, capture_output=True, text=True,
+                                  timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise DlsolveError(f"{output}: pdflatex took longer than {TIMEOUT} s") from None
+        if proc.returncode != 0:
+            first = next((ln for ln in proc.stdout.splitlines() if ln.startswith("!")),
+                         "see the LaTeX log")
+            raise DlsolveError(f"{output}: pdflatex failed: {first}")
         _write(Path(output), (Path(tmp) / "key.pdf").read_bytes())
 
 

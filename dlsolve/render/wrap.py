@@ -94,7 +94,7 @@ def pack_items(items: list[str], width: int, indent: str, hang: str) -> list[str
     lines = [indent]
     for k, item in enumerate(items):
         piece = item + ("," if k < len(items) - 1 else "")
-        if lines[-1].strip() and len(lines[-1]) + 1 + len(piece) > width:
+        if lines[-1] != indent and len(lines[-1]) + 1 + len(piece) > width:
             lines.append(hang + piece)
         else:
             lines[-1] += ("" if lines[-1] == indent else " ") + piece
