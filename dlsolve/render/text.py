@@ -100,7 +100,9 @@ class TextRenderer(Renderer):
     def render_TableStep(self, step: TableStep) -> str:
         cells = [[self.header(c) for c in step.columns]] + self.table_text(step.rows)
         lines = [step.title] if step.title else []
-        lines += [INDENT + line for line in ascii_table(cells)]
+        for group in column_groups(cells, self.width - len(INDENT)):
+            lines += [INDENT + line for line in ascii_table([[r[c] for c in group if c < len(r)]
+                                                             for r in cells])]
         if step.note:
             lines.append(INDENT + "note: " + step.note)
         return "\n".join(lines)
@@ -134,6 +136,26 @@ class TextRenderer(Renderer):
                 cells[r][c] = f"[{cells[r][c]}]"
         width = max((len(c) for row in cells for c in row), default=1)
         return ["[ " + "  ".join(c.rjust(width) for c in row) + " ]" for row in cells]
+
+
+def column_groups(cells: list[list[str]], width: int) -> list[list[int]]:
+    """Column indices in groups whose ASCII table fits ``width`` (the first column repeated
+    in each group); one group when it all fits.
+
+    >>> column_groups([["a", "bb", "cc"], ["1", "22", "33"]], 12)
+    [[0, 1], [0, 2]]
+    """
+    ncols = max(len(r) for r in cells)
+    widths = [max(len(r[c]) if c < len(r) else 0 for r in cells) + 3 for c in range(ncols)]
+    if sum(widths) + 1 <= width or ncols <= 2:
+        return [list(range(ncols))]
+    groups, current = [], [0]
+    for c in range(1, ncols):
+        if len(current) > 1 and sum(widths[k] for k in current + [c]) + 1 > width:
+            groups.append(current)
+            current = [0]
+        current.append(c)
+    return groups + [current]
 
 
 def ascii_table(cells: list[list[str]], right: set[int] | None = None) -> list[str]:
