@@ -160,13 +160,27 @@ def _nums(values: list[Any]) -> str:
     return "[" + ", ".join(f"{v:g}" for v in values) + "]"
 
 
+def _loss_words(name: str) -> str:
+    from dlsolve.kernels.losses import TITLES
+
+    return TITLES[name].split(",")[0]
+
+
+def _act_words(name: str) -> str:
+    from dlsolve.kernels.activations import lookup
+
+    act = lookup(name)
+    return act.title if act is not None else name
+
+
 def _statement_network(spec: dict[str, Any]) -> str:
     sizes = "-".join([str(len(spec["inputs"]))] + [str(len(layer["weights"]))
                                                    for layer in spec["layers"]])
-    text = (f"A {sizes} network with {spec['layers'][0]['activation']} units has the weights "
+    text = (f"A {sizes} network with {_act_words(spec['layers'][0]['activation'])} units has "
+            f"the weights "
             f"and biases given (W[j][i] is the weight from input i to unit j). For the input "
             f"x = {_nums(spec['inputs'])}, compute every weighted sum and output, then the "
-            f"{spec['loss']} loss against the targets {_nums(spec['targets'])}.")
+            f"loss ({_loss_words(spec['loss'])}) against the targets {_nums(spec['targets'])}.")
     if spec["kind"] == "backprop":
         text += (f" Then compute the gradient of the loss for every weight and bias, and their "
                  f"values after one step of gradient descent with learning rate "
@@ -212,11 +226,12 @@ STATEMENTS: dict[str, Callable[[dict[str, Any]], str]] = {
                           (f" for the classes {', '.join(s['labels'])}, and the cross-entropy "
                            f"loss when the true class is {s['labels'][s['target']]}."
                            if "labels" in s else ", step by step.")),
-    "activation": lambda s: (f"Evaluate the {s['name']} activation and its derivative at "
+    "activation": lambda s: (f"Evaluate the {_act_words(s['name'])} activation and its "
+                             f"derivative at "
                              f"x = {', '.join(f'{v:g}' for v in s['at'])}."),
     "forward": _statement_network, "backprop": _statement_network,
-    "loss": lambda s: (f"Compute the {s['loss']} loss of the predictions given against the "
-                       f"targets given, term by term."),
+    "loss": lambda s: (f"Compute the {_loss_words(s['loss'])} of the predictions given "
+                       f"against the targets given, term by term."),
     "conv": _statement_conv,
     "pool": lambda s: (f"Apply {'max' if s['pool'] == 'max' else 'average'} pooling with 2×2 "
                        f"windows and stride 2 to the 4×4 input X. Then, with dL/dY a matrix "
