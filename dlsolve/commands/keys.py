@@ -54,6 +54,21 @@ def solve(ctx: click.Context, paths: tuple[str, ...], answers_only: bool, statem
     files = spec_files(paths)
     if not files:
         raise SpecError([Issue(", ".join(paths), "", "no YAML specs found")])
+    solutions, failures, worst = _solve_all(ctx, files)
+    if solutions:
+        emit(solutions, **out_settings(fmt, output, digits, width), answers_only=answers_only,
+             statements_only=statements_only, batch=True)
+        if sheet:
+            emit(solutions, **out_settings(None, sheet, digits, width), statements_only=True,
+                 batch=True)
+    for failure in failures:
+        click.echo(failure, err=True)
+    if worst:
+        ctx.exit(worst)
+
+
+def _solve_all(ctx: click.Context, files: list[Path]) -> tuple[list[Any], list[str], int]:
+    """(solutions, failure messages, the worst exit status) over ``files``."""
     solutions, failures, worst = [], [], 0
     for path in _progress(files):
         try:
@@ -67,16 +82,7 @@ def solve(ctx: click.Context, paths: tuple[str, ...], answers_only: bool, statem
             failures.append(f"{path}: internal error ({type(e).__name__}: {e}); run it alone "
                             "with --traceback and report it")
             worst = max(worst, INTERNAL)
-    if solutions:
-        emit(solutions, **out_settings(fmt, output, digits, width), answers_only=answers_only,
-             statements_only=statements_only, batch=True)
-        if sheet:
-            emit(solutions, **out_settings(None, sheet, digits, width), statements_only=True,
-                 batch=True)
-    for failure in failures:
-        click.echo(failure, err=True)
-    if worst:
-        ctx.exit(worst)
+    return solutions, failures, worst
 
 
 def _solve_one(path: Path) -> Any:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlsolve.render.base import Renderer, answer_rows
+from dlsolve.render.answers import answer_rows
+from dlsolve.render.base import Renderer
 from dlsolve.render.breaking import tex_lines, tex_width
 from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
 from dlsolve.render.latex_parts import FigureMixin, TableMixin, side_by_side

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlsolve.render.base import Renderer, answer_rows, header_expr
+from dlsolve.render.answers import answer_rows
+from dlsolve.render.base import Renderer, header_expr
 from dlsolve.render.breaking import tex_lines, tex_width
 from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter
 from dlsolve.render.markdown_figure import mermaid

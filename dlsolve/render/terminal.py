@@ -13,7 +13,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from dlsolve.render.base import Renderer, answer_rows, matrices
+from dlsolve.render.answers import answer_rows
+from dlsolve.render.base import Renderer, matrices
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
 from dlsolve.render.numbers import is_number
 from dlsolve.render.wrap import pack_items, wrap_formula

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from dlsolve.render.base import Renderer, answer_items, answer_rows, matrices
+from dlsolve.render.answers import answer_items, answer_rows
+from dlsolve.render.base import Renderer, matrices
 from dlsolve.render.formula import RELATIONS_TEXT, TextPrinter
 from dlsolve.render.wrap import pack_items, wrap_formula, wrap_prose
 from dlsolve.steps import Equations, Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
