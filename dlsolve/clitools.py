@@ -37,7 +37,8 @@ def output_options(f: Callable) -> Callable:
                           "(what a good exam answer writes) or full (self-checks, dumps) "
                           "[default: exam].")(f)
     f = click.option("--width", type=click.IntRange(40, 400), default=None,
-                     help="Line width for rich/text output (default: the terminal's).")(f)
+                     help="Line width: rich wraps at the terminal's by default, text only when "
+                          "this is given (formulas break at operators).")(f)
     f = click.option("--digits", type=click.IntRange(0, 15), default=4, show_default=True,
                      help="Decimal places shown (results in JSON keep full precision).")(f)
     f = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
