@@ -9,7 +9,7 @@ from dlsolve import registry
 from dlsolve.errors import Issue, SpecError
 from dlsolve.spec.load import Document, load_file
 from dlsolve.spec.reader import Reader, describe
-from dlsolve.steps import Solution
+from dlsolve.steps import Mistake, Solution
 
 # Commands that accept specs of another kind: a backprop spec has a forward pass, etc.
 COMPATIBLE = {
@@ -49,8 +49,41 @@ def parse(doc: Document, kind: str) -> Any:
     """Check a document against the fields of ``kind``; raise every issue found at once."""
     reader = Reader(doc)
     spec = registry.parser(kind)(reader)
+    _check_common(reader)
     reader.done()
     return spec
+
+
+def _check_common(r: Reader) -> None:
+    """title and statement are text; mistakes a list of text or {answer, why} mappings."""
+    for key in ("title", "statement"):
+        if key in r.data and not isinstance(r.data[key], str):
+            r.expected(key, "text", r.data[key])
+    if "mistakes" not in r.data:
+        return
+    items = r.data["mistakes"]
+    if not isinstance(items, list):
+        r.expected("mistakes", "a list of known wrong answers ({answer: ..., why: ...})", items)
+        return
+    for i, item in enumerate(items):
+        if isinstance(item, dict):
+            for key in item:
+                if key not in ("answer", "why") or not isinstance(item[key], str):
+                    r.expected(("mistakes", i, key), "answer: <text> and why: <text>",
+                               item[key])
+        elif not isinstance(item, str):
+            r.expected(("mistakes", i), "a wrong answer as text or {answer, why}", item)
+
+
+def mistakes(data: dict[str, Any]) -> list[Mistake]:
+    """The known wrong answers a spec records (already checked by ``parse``)."""
+    out = []
+    for item in data.get("mistakes") or []:
+        if isinstance(item, str):
+            out.append(Mistake(item))
+        else:
+            out.append(Mistake(str(item.get("answer", "")), str(item.get("why", ""))))
+    return out
 
 
 def parse_document(doc: Document, command: str | None = None) -> tuple[str, Any]:
@@ -69,12 +102,16 @@ def solve_document(doc: Document, command: str | None = None) -> Solution:
 
 def solve_parsed(doc: Document, kind: str, spec: Any) -> Solution:
     """Solve a parsed spec; the title and statement come from the document."""
+    from dlsolve.givens import attach
+
     solution = registry.solver(kind)(spec)
+    attach(solution, kind, spec)
     data = doc.data
     if isinstance(data.get("title"), str):
         solution.title = data["title"]
     if isinstance(data.get("statement"), str):
         solution.statement = data["statement"]
+    solution.mistakes = mistakes(data)
     solution.source = doc.source if doc.is_file else None
     return solution
 

@@ -18,18 +18,32 @@ import click
 from dlsolve.render import FORMATS
 
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".json": "json",
-              ".txt": "text", ".html": "html", ".htm": "html", ".xml": "moodle"}
+              ".txt": "text", ".html": "html", ".htm": "html", ".xml": "moodle", ".pdf": "latex"}
+DETAIL_KEY = "dlsolve.detail"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def _keep_detail(ctx: click.Context, param: Any, value: str | None) -> None:
+    if value is not None:
+        ctx.meta[DETAIL_KEY] = value
+
+
 def output_options(f: Callable) -> Callable:
-    """``--format``, ``-o/--output``, ``--digits`` and ``--width`` for a solving command."""
+    """``--format``, ``-o/--output``, ``--digits``, ``--width`` and ``--detail`` for a solving
+    command (``--detail`` is kept in the click context, read by ``emit``)."""
+    f = click.option("--detail", type=click.Choice(["brief", "exam", "full"]), default=None,
+                     expose_value=False, callback=_keep_detail, is_eager=True,
+                     help="How much working: brief (givens, key equations, answers), exam "
+                          "(what a good exam answer writes) or full (self-checks, dumps) "
+                          "[default: exam].")(f)
     f = click.option("--width", type=click.IntRange(40, 400), default=None,
-                     help="Line width for rich/text output (default: the terminal's).")(f)
+                     help="Line width: rich wraps at the terminal's by default, text only when "
+                          "this is given (formulas break at operators).")(f)
     f = click.option("--digits", type=click.IntRange(0, 15), default=4, show_default=True,
                      help="Decimal places shown (results in JSON keep full precision).")(f)
     f = click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
-                     help="Write to FILE (atomically) instead of standard output.")(f)
+                     help="Write to FILE (atomically) instead of standard output; a .pdf is "
+                          "the LaTeX compiled with pdflatex.")(f)
     f = click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), default=None,
                      help="Output format [default: rich on a terminal, text when piped; "
                           "from the extension of -o].")(f)
@@ -121,23 +135,36 @@ def pick_format(fmt: str | None, output: str | None) -> str:
     return "rich" if sys.stdout.isatty() else "text"
 
 
+def current_detail() -> str:
+    """The ``--detail`` of the running command (exam when not given or outside a command)."""
+    ctx = click.get_current_context(silent=True)
+    return ctx.meta.get(DETAIL_KEY, "exam") if ctx is not None else "exam"
+
+
 def emit(solutions: list[Any], fmt: str | None = None, output: str | None = None,
          digits: int = 4, width: int | None = None, **settings: Any) -> None:
-    """Render solutions and write them to stdout or, atomically, to ``output``."""
+    """Render solutions and write them to stdout or, atomically, to ``output`` (a ``.pdf``
+    output is compiled from the LaTeX)."""
     fmt = pick_format(fmt, output)
+    settings.setdefault("detail", current_detail())
     if fmt == "rich" and not output:
         from rich.console import Console
 
         from dlsolve.render import renderer
 
         console = Console(width=width)
-        for item in renderer("rich", digits=digits, **settings).renderables(solutions):
+        for item in renderer("rich", digits=digits, width=width, **settings).renderables(
+                solutions):
             console.print(item)
         return
     from dlsolve.render import render
 
-    text = render(solutions, fmt, digits=digits, width=width or 100, **settings)
-    if output:
+    text = render(solutions, fmt, digits=digits, width=width, **settings)
+    if output and Path(output).suffix.lower() == ".pdf":
+        from dlsolve.pdf import compile_pdf
+
+        compile_pdf(text, output, fmt)
+    elif output:
         write_atomic(output, text)
     else:
         click.echo(text, nl=False)

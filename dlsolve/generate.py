@@ -11,6 +11,8 @@ import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from dlsolve.statements import statement, title
+
 WEIGHTS = [-1.0, -0.5, 0.5, 1.0, 1.5, 2.0, -2.0, 0.25, -0.25]
 INPUTS = [0.1, 0.2, 0.5, 1.0, 1.5, 2.0, -0.5, -1.0]
 
@@ -348,8 +350,6 @@ GENERATORS: dict[str, Callable[[random.Random], dict[str, Any]]] = {
     "graph": _graph, "ensemble": _ensemble, "pinn": _pinn, "rnn": _rnn,
 }
 KINDS = tuple(GENERATORS) + ("all",)
-
-
 def variants(kind: str, seed: int, count: int) -> Iterator[tuple[str, dict[str, Any]]]:
     """(file stem, spec) for each variant; the same seed gives the same variants."""
     kinds = list(GENERATORS) if kind == "all" else [kind]
@@ -357,5 +357,6 @@ def variants(kind: str, seed: int, count: int) -> Iterator[tuple[str, dict[str, 
         k = kinds[i % len(kinds)]
         rng = random.Random(f"{seed}:{k}:{i}")
         spec = GENERATORS[k](rng)
-        spec = {"kind": spec.pop("kind"), "title": f"{k} variant {i + 1} (seed {seed})", **spec}
+        spec = {"kind": spec.pop("kind"), "title": f"{title(k)}, variant {i + 1} (seed {seed})",
+                "statement": spec.pop("statement", None) or statement(k, spec), **spec}
         yield f"{k}-{i + 1:04d}", spec

@@ -34,7 +34,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "derivative": ("dlsolve.spec.derivative:parse", "dlsolve.solvers.derivative:solve"),
 }
 
-COMMON_FIELDS = ("kind", "title", "statement")
+COMMON_FIELDS = ("kind", "title", "statement", "mistakes")
 
 
 def _load(ref: str) -> Any:

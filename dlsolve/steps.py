@@ -67,7 +67,7 @@ class TableStep:
     """A table; cells are numbers, strings, bools or formula nodes."""
 
     title: str
-    columns: tuple[str, ...]
+    columns: tuple[str | Expr, ...]  # words, or formula nodes (typeset as maths)
     rows: tuple[tuple[Any, ...], ...]
     note: str | None = None
     key: str | None = None
@@ -100,6 +100,7 @@ class Figure:
     edges: tuple[tuple[str, str, str], ...]   # (from, to, label)
     detail: str = "exam"
     wires: tuple[tuple[Any, Any], ...] = ()   # (value, gradient) per edge, or none
+    biases: tuple[tuple[str, str], ...] = ()  # (unit, label), drawn at the unit
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,35 @@ class Given:
     meaning: str = ""
 
 
-StepLike = Heading | Note | Step | TableStep | MatrixStep | Figure
+def given(name: Expr | str, value: Any, meaning: str = "") -> Given:
+    """A Given with a ``str`` name made a symbol and the value made plain (lists, numbers)."""
+    from dlsolve.expr import Sym
+
+    return Given(Sym(name) if isinstance(name, str) else name, plain(value), meaning)
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer to the problem and why it is wrong ("common mistake" in a key)."""
+
+    answer: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Equations:
+    """The model's equations in symbols, one ``lhs = rhs`` per row, before any number.
+
+    Written as one aligned block (seed 002's Eqn 1-5); ``brief`` by default, since they are
+    the key equations of the derivation.
+    """
+
+    title: str
+    rows: tuple[tuple[Expr, Expr], ...]
+    detail: str = "brief"
+
+
+StepLike = Heading | Note | Step | TableStep | MatrixStep | Figure | Equations
 
 DETAIL_LEVELS = ("brief", "exam", "full")
 
@@ -152,6 +181,7 @@ class Solution:
         answer: names of the results that answer the question (boxed in exam keys).
         statement: the problem statement, when the spec gives one.
         givens: the problem's data, shown first (and alone on a question sheet).
+        mistakes: known wrong answers (from the spec's ``mistakes:``), noted in the key.
     """
 
     kind: str
@@ -163,6 +193,7 @@ class Solution:
     statement: str | None = None
     source: str | None = None
     givens: list[Given] = field(default_factory=list)
+    mistakes: list[Mistake] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.results = {k: plain(v) for k, v in self.results.items()}
@@ -173,10 +204,7 @@ class Solution:
 
     def given(self, name: Expr | str, value: Any, meaning: str = "") -> None:
         """Record one datum of the problem (a ``str`` name becomes a symbol)."""
-        from dlsolve.expr import Sym
-
-        self.givens.append(Given(Sym(name) if isinstance(name, str) else name, plain(value),
-                                 meaning))
+        self.givens.append(given(name, value, meaning))
 
     def note(self, text: str) -> None:
         """Add a note (once)."""

@@ -8,7 +8,7 @@ import pytest
 from conftest import PROBLEMS, run
 
 import dlsolve
-from dlsolve.render.base import answer_items
+from dlsolve.render.answers import answer_items
 
 CLOZE = re.compile(r"\{1:NUMERICAL:=([^:]+):([^}]+)\}")
 

@@ -29,7 +29,7 @@ def test_weighted_sum_substituted_keeps_negative_numbers_in_parentheses():
 
 
 def test_negative_term_and_subtraction():
-    assert T(E.add(Sym("a"), -0.5)) == "a + (-0.5)"
+    assert T(E.add(Sym("a"), -0.5)) == "a - 0.5"  # signs combined, never doubled
     assert T(Sym("a") - Sym("b")) == "a - b"
     assert T(Sym("a") - (Sym("b") + Sym("c"))) == "a - (b + c)"
 
@@ -62,7 +62,7 @@ def test_symbol_names():
 
 
 def test_latex_escape():
-    assert latex_escape("50% of x_1 & more") == r"50\% of x\_1 \& more"
+    assert latex_escape("50% of x_1 & more") == r"50\% of x\_\allowbreak{}1 \& more"
     assert latex_escape("≈ 3") == r"$\approx$ 3"
 
 

@@ -11,6 +11,8 @@ from dlsolve.clitools import CONTEXT, emit, out_settings, output_options
 from dlsolve.errors import DlsolveError, ExitStatus, Issue, SpecError
 from dlsolve.generate import KINDS as GENERATED_KINDS
 
+INTERNAL = 70  # the CLI's status for a bug (dlsolve.cli)
+
 
 def spec_files(paths: tuple[str, ...]) -> list[Path]:
     """The YAML files named, and those inside named folders (sorted), in order."""
@@ -28,40 +30,67 @@ def spec_files(paths: tuple[str, ...]) -> list[Path]:
 @click.command(context_settings=CONTEXT)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--answers-only", is_flag=True, help="A short key: the answers, no derivations.")
-@click.option("--statements-only", is_flag=True, help="The question sheet: statements only.")
+@click.option("--statements-only", is_flag=True,
+              help="The question sheet: each statement and its givens, no working.")
+@click.option("--sheet", type=click.Path(dir_okay=False), default=None,
+              help="Also write the matching question sheet to FILE (format from its "
+                   "extension; .pdf compiles the LaTeX).")
 @output_options
 @click.pass_context
 def solve(ctx: click.Context, paths: tuple[str, ...], answers_only: bool, statements_only: bool,
-          fmt: str | None, output: str | None, digits: int, width: int | None) -> None:
+          sheet: str | None, fmt: str | None, output: str | None, digits: int,
+          width: int | None) -> None:
     """Solve every spec in PATHS (files or folders) into one document.
 
     \b
       dlsolve solve problems/ --format markdown -o exam-key.md
       dlsolve solve problems/ --format latex -o key.tex
       dlsolve solve problems/ --statements-only --format markdown
+      dlsolve solve problems/ -o key.pdf --sheet sheet.pdf
 
-    A bad spec is reported with its path while the rest are solved; the exit code is 2
-    when any spec was bad.
+    Each bad spec is reported (its error lines, on standard error) while the others are
+    solved; the exit status is the worst that happened: 2 when any spec was bad, 70 when
+    one hit an internal error.
     """
-    from dlsolve.api import solve_document
-    from dlsolve.spec.load import load_file
-
     files = spec_files(paths)
     if not files:
         raise SpecError([Issue(", ".join(paths), "", "no YAML specs found")])
-    solutions, failures = [], []
-    for path in _progress(files):
-        try:
-            solutions.append(solve_document(load_file(path), "solve"))
-        except DlsolveError as e:
-            failures.append(str(e))
+    solutions, failures, worst = _solve_all(ctx, files)
     if solutions:
         emit(solutions, **out_settings(fmt, output, digits, width), answers_only=answers_only,
              statements_only=statements_only, batch=True)
+        if sheet:
+            emit(solutions, **out_settings(None, sheet, digits, width), statements_only=True,
+                 batch=True)
     for failure in failures:
         click.echo(failure, err=True)
-    if failures:
-        ctx.exit(int(ExitStatus.BAD_INPUT))
+    if worst:
+        ctx.exit(worst)
+
+
+def _solve_all(ctx: click.Context, files: list[Path]) -> tuple[list[Any], list[str], int]:
+    """(solutions, failure messages, the worst exit status) over ``files``."""
+    solutions, failures, worst = [], [], 0
+    for path in _progress(files):
+        try:
+            solutions.append(_solve_one(path))
+        except DlsolveError as e:
+            failures.append(str(e))
+            worst = max(worst, int(getattr(e, "exit_status", ExitStatus.BAD_INPUT)))
+        except Exception as e:  # a bug in one spec's solver must not lose the others
+            if ctx.find_root().meta.get("dlsolve.traceback"):
+                raise
+            failures.append(f"{path}: internal error ({type(e).__name__}: {e}); run it alone "
+                            "with --traceback and report it")
+            worst = max(worst, INTERNAL)
+    return solutions, failures, worst
+
+
+def _solve_one(path: Path) -> Any:
+    from dlsolve.api import solve_document
+    from dlsolve.spec.load import load_file
+
+    return solve_document(load_file(path), "solve")
 
 
 def _progress(files: list[Path]) -> Any:

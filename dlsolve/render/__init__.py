@@ -20,7 +20,7 @@ _RENDERERS = {
     "moodle": ("dlsolve.render.moodle", "MoodleRenderer"),
 }
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "digits": 4, "width": 100, "color": False, "standalone": True,
+    "digits": 4, "width": None, "color": False, "standalone": True,
     "answers_only": False, "statements_only": False, "batch": False, "detail": "exam",
 }
 

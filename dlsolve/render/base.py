@@ -7,12 +7,13 @@ representations of the same number.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dlsolve import expr as E
 from dlsolve.render.formula import Printer
 from dlsolve.render.numbers import fmt_number, is_number
-from dlsolve.steps import MatrixStep, Solution, Step, TableStep, shown
+from dlsolve.steps import MatrixStep, Solution, Step, shown
 
 
 class Renderer:
@@ -46,21 +47,37 @@ class Renderer:
         return out
 
     def givens(self, solution: Solution) -> list[Any]:
-        """The problem's data rendered first: numbers and vectors in one table, matrices apart."""
-        if not solution.givens:
-            return []
-        rows, mats = [], []
+        """The problem's data rendered first, in the spec's order: one line per kind of datum
+        ("weights: w1 = 0.15, w2 = 0.45"), matrices shown as matrices titled by their meaning.
+        """
+        out: list[Any] = []
+        groups: list[tuple[str, list[str]]] = []
+        first = True
         for g in solution.givens:
             v = g.value
             if isinstance(v, list) and v and all(isinstance(r, list) for r in v):
-                mats.append(MatrixStep(g.meaning, g.name, v))
+                if groups or first:
+                    out.append(self.render_given_groups(groups, first))
+                    groups, first = [], False
+                out.append(self.render_MatrixStep(MatrixStep(g.meaning, g.name, v)))
+                continue
+            bare = getattr(g.name, "name", getattr(g.name, "text", None))
+            text = self.p(self.value_expr(v)) if bare == g.meaning else \
+                self.p(E.Relation(g.name, "=", self.value_expr(v)))
+            if groups and groups[-1][0] == g.meaning:
+                groups[-1][1].append(text)
             else:
-                rows.append((g.name, self.value_expr(v), g.meaning))
-        items: list[Any] = []
-        if rows:
-            items.append(TableStep("Given", ("quantity", "value", "meaning"), tuple(rows)))
-        items += mats
-        return [getattr(self, "render_" + type(i).__name__)(i) for i in items]
+                groups.append((g.meaning, [text]))
+        if groups:
+            out.append(self.render_given_groups(groups, first))
+        return [o for o in out if o is not None]
+
+    def render_given_groups(self, groups: list[tuple[str, list[str]]], first: bool = True) -> Any:
+        raise NotImplementedError
+
+    def mistake_lines(self, solution: Solution) -> list[str]:
+        """'answer: why' for each known wrong answer the spec records."""
+        return [m.answer + (f" — {m.why}" if m.why else "") for m in solution.mistakes]
 
     def steps(self, solution: Solution, level: str | None = None) -> list[Any]:
         """The rendered steps shown at ``level`` (default: the ``detail`` setting)."""
@@ -83,7 +100,7 @@ class Renderer:
         if isinstance(value, E.Expr):
             return value
         if isinstance(value, bool):
-            return E.Text("true" if value else "false")
+            return E.Text("yes" if value else "no")
         if is_number(value):
             return E.Num(value.item() if hasattr(value, "item") else value)
         if isinstance(value, str):
@@ -98,6 +115,30 @@ class Renderer:
         if value is None:
             return E.Text("")
         return E.Text(str(value))
+
+    def forms_nodes(self, step: Step) -> tuple[list[E.Expr], str]:
+        """Like ``forms`` but the formula nodes themselves (the value as a node)."""
+        nodes: list[E.Expr] = []
+        last = None
+        for node in (step.lhs, step.formula, step.substituted, *step.more):
+            if node is not None:
+                text = self.p(node)
+                if text != last:
+                    nodes.append(node)
+                    last = text
+        rel = "="
+        if step.value is not None:
+            node = self.value_expr(step.value)
+            if step.approx and rounded(step.value, self.digits):
+                rel = "~"
+            if self.p(node) != last:
+                nodes.append(node)
+        return nodes, rel
+
+    def header(self, col: Any) -> str:
+        """A column header: maths printed by this renderer's printer, or the words."""
+        node = header_expr(col)
+        return self.p(node) if node is not None else str(col)
 
     def forms(self, step: Step) -> tuple[list[str], str]:
         """The printed forms of an equation (duplicates dropped) and its value relation.
@@ -134,6 +175,24 @@ class Renderer:
         return [rel if i == last and step.value is not None else "="
                 for i in range(1, len(parts))]
 
+    def table_text(self, rows: Any) -> list[list[str]]:
+        """The cells of a table as text, each column's numbers with one number of decimals
+        (the most any of them needs at ``digits``; integers alone stay integers)."""
+        out = [[self.cell(c) for c in row] for row in rows]
+        width = max((len(r) for r in rows), default=0)
+        for j in range(width):
+            cells = [(i, row[j]) for i, row in enumerate(rows) if j < len(row)]
+            nums = [(i, v) for i, v in cells if is_number(v)]
+            if not nums or all(isinstance(v, int) or float(v).is_integer() for _, v in nums):
+                continue
+            texts = [out[i][j] for i, _ in nums]
+            if any("e" in t or t in ("inf", "-inf", "nan") for t in texts):
+                continue
+            decimals = max(len(t.partition(".")[2]) for t in texts)
+            for i, v in nums:
+                out[i][j] = f"{float(v):.{decimals}f}"
+        return out
+
     def cell(self, value: Any) -> str:
         """A table cell as text (formula nodes printed with this renderer's printer)."""
         if isinstance(value, E.Expr):
@@ -147,6 +206,31 @@ class Renderer:
         return "" if value is None else str(value)
 
 
+_HEADERS = {"e^z": E.Pow(E.Sym("e"), E.Sym("z")), "f'(z)": E.Call("f'", (E.Sym("z"),)),
+            "delta": E.Sym("delta"), "eta": E.Sym("eta"), "sigma(z)": E.Call("sigma",
+                                                                          (E.Sym("z"),))}
+_DERIV = re.compile(r"d(\w+)/d(\w+)")
+_SYMBOL = re.compile(r"[A-Za-z](\d*|_\w+)|[a-z]\d+_\d+|delta_\w+")
+
+
+def header_expr(col: Any) -> E.Expr | None:
+    """A table header as maths when it is a formula ("dE/da", "e^z", "f'(z)", "z1"), else None.
+
+    >>> header_expr("dE/da"), header_expr("unit")
+    (Deriv(num=Sym(name='E'), den=Sym(name='a'), partial=True), None)
+    """
+    if isinstance(col, E.Expr):
+        return col
+    if col in _HEADERS:
+        return _HEADERS[col]
+    m = _DERIV.fullmatch(col)
+    if m:
+        return E.Deriv(E.Sym(m.group(1)), E.Sym(m.group(2)))
+    if _SYMBOL.fullmatch(col):
+        return E.Sym(col)
+    return None
+
+
 def _is_matrix(rows: Any) -> bool:
     return all(not any(isinstance(c, (list, tuple)) for c in r) for r in rows)
 
@@ -157,18 +241,13 @@ def rounded(value: Any, digits: int) -> bool:
         return False
     if is_number(value):
         try:
-            return float(fmt_number(value, digits)) != float(value)
+            shown, exact = float(fmt_number(value, digits)), float(value)
         except ValueError:
             return False
+        return abs(shown - exact) > 1e-12 * max(1.0, abs(exact))
     if isinstance(value, (list, tuple)):
         return any(rounded(v, digits) for v in value)
     return False
-
-
-def answer_items(solution: Solution) -> list[tuple[str, Any]]:
-    """The results that answer the question (all results when none are singled out)."""
-    names = solution.answer or tuple(solution.results)
-    return [(n, solution.results[n]) for n in names if n in solution.results]
 
 
 def matrices(value: Any) -> list[Any]:

@@ -13,14 +13,18 @@ import re
 
 from dlsolve import expr as E
 from dlsolve.render.numbers import fmt_number
+from dlsolve.render.symbols import (  # noqa: F401  (re-exported: one place to import from)
+    _LETTERS_DIGITS,
+    GREEK,
+    latex_escape,
+    latex_function,
+    latex_name,
+    latex_number,
+    math_text,
+)
 
 REL, ADD, NEG, MUL, POW, ATOM = 0, 10, 15, 20, 30, 100
 
-GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
-    "theta": "θ", "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
-    "Delta": "Δ", "Sigma": "Σ", "pi": "π", "nabla": "∇", "omega": "ω", "xi": "ξ",
-}
 LATEX_FUNCS = {
     "sigma": r"\sigma", "max": r"\max", "min": r"\min", "ln": r"\ln", "log": r"\log",
     "exp": r"\exp", "tanh": r"\tanh", "sinh": r"\sinh", "cosh": r"\cosh", "sin": r"\sin",
@@ -76,21 +80,57 @@ class Printer:
         return fmt_number(value, self.digits)
 
     def _print_Add(self, node: E.Add) -> str:
-        out = ""
+        return " ".join(self.add_terms(node))
+
+    def add_terms(self, node: E.Add) -> list[str]:
+        """The terms of a sum as printed, each after the first with its sign: ``['a', '- 0.5']``.
+
+        Signs are combined, never doubled: ``a + (-0.5)`` prints ``a - 0.5`` and
+        ``a - (-0.5)`` prints ``a + 0.5``.
+        """
+        out = []
         for i, term in enumerate(node.terms):
             if i == 0:
-                out = self.wrap(term, ADD)
-            elif isinstance(term, E.Neg):
-                out += f" {self.minus} " + self.wrap(term.arg, ADD + 1)
-            else:
-                out += " + " + self.wrap(term, ADD + 1 if not _negative_num(term) else ATOM)
+                out.append(self.wrap(unneg(term), ADD))
+                continue
+            sign, core = signed(term)
+            out.append(("+ " if sign > 0 else f"{self.minus} ") + self.wrap(core, ADD + 1))
         return out
 
     def _print_Neg(self, node: E.Neg) -> str:
-        return self.minus + self.wrap(node.arg, MUL)
+        sign, core = signed(node)
+        if sign > 0:
+            return self(core)
+        return self.minus + self.wrap(core, MUL)
 
     def _print_Relation(self, node: E.Relation) -> str:
         return f"{self(node.lhs)} {self.relations[node.op]} {self(node.rhs)}"
+
+
+def signed(node: E.Expr) -> tuple[int, E.Expr]:
+    """(sign, node without its leading minus signs): Neg(Num(-2)) -> (1, Num(2)).
+
+    >>> signed(E.Neg(E.Num(-0.2)))
+    (1, Num(value=0.2))
+    """
+    sign = 1
+    while True:
+        if isinstance(node, E.Neg):
+            sign, node = -sign, node.arg
+        elif isinstance(node, E.Num) and node.value < 0:
+            return -sign, E.Num(-node.value)
+        else:
+            return sign, node
+
+
+def unneg(node: E.Expr) -> E.Expr:
+    """A node with doubled minus signs cancelled (a lone minus kept)."""
+    sign, core = signed(node)
+    if core is node:
+        return node
+    if sign > 0:
+        return core
+    return E.Num(-core.value) if isinstance(core, E.Num) else E.Neg(core)
 
 
 def _negative_num(node: E.Expr) -> bool:
@@ -127,8 +167,9 @@ class TextPrinter(Printer):
 
     def _print_Pow(self, node: E.Pow) -> str:
         base = self.wrap(node.base, ATOM)
-        ex = self(node.exp)
-        if precedence(node.exp) < ATOM or not _short(ex):
+        exp = unneg(node.exp)
+        ex = self(exp)
+        if precedence(exp) < ATOM or not _short(ex):
             ex = self.paren(ex)
         return f"{base}^{ex}"
 
@@ -201,7 +242,7 @@ class LatexPrinter(Printer):
         return latex_name(node.name)
 
     def _print_Text(self, node: E.Text) -> str:
-        return r"\text{" + latex_escape(node.text) + "}"
+        return math_text(node.text)
 
     def _print_Mul(self, node: E.Mul) -> str:
         parts = [self.wrap(f, MUL + 1 if i else MUL) if not _negative_num(f) else
@@ -267,81 +308,3 @@ class LatexPrinter(Printer):
         rows = [f"{self(v)} & " + (self(c) if c is not None else r"\text{otherwise}")
                 for v, c in node.cases]
         return r"\begin{cases}" + r" \\ ".join(rows) + r"\end{cases}"
-
-
-def latex_number(text: str) -> str:
-    r"""'4.07e-10' -> '4.07 \times 10^{-10}'; 'inf' -> '\infty'."""
-    if text in ("inf", "-inf"):
-        return text.replace("inf", r"\infty")
-    if text == "nan":
-        return r"\mathrm{NaN}"
-    if "e" in text:
-        mant, ex = text.split("e")
-        return rf"{mant} \times 10^{{{int(ex)}}}"
-    return text
-
-
-_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
-
-
-def latex_escape(text: str) -> str:
-    r"""Escape LaTeX's special characters in running text.
-
-    >>> latex_escape("50% of a_b")
-    '50\\% of a\\_b'
-    """
-    text = "".join(_SPECIAL.get(c, c) for c in text)
-    for uni, tex in (("≈", r"$\approx$"), ("≤", r"$\le$"), ("≥", r"$\ge$"), ("→", r"$\to$"),
-                     ("×", r"$\times$"), ("−", "-"), ("·", r"$\cdot$"), ("∞", r"$\infty$"),
-                     ("✓", r"$\checkmark$"), ("✗", r"$\times$"), ("…", r"\dots{}"),
-                     ("√", r"$\surd$"), ("⌊", r"$\lfloor$"), ("⌋", r"$\rfloor$"),
-                     ("⌈", r"$\lceil$"), ("⌉", r"$\rceil$"), ("±", r"$\pm$"), ("∂", r"$\partial$"),
-                     ("′", "'"), ("²", r"$^2$"), ("∈", r"$\in$"), ("Σ", r"$\Sigma$"),
-                     ("←", r"$\leftarrow$"), ("≠", r"$\ne$"), ("∇", r"$\nabla$")):
-        text = text.replace(uni, tex)
-    for word, letter in GREEK.items():
-        text = text.replace(letter, rf"$\{word}$")
-    return text
-
-
-def latex_function(name: str) -> str:
-    return r"\operatorname{" + name.replace("_", r"\_") + "}"
-
-
-_LETTERS_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)$")
-_SIMPLE_SUB = re.compile(r"\d+(,\w+)?|[A-Za-z]\d*|[a-z]\d+[a-z]?\d*|[a-z]\d*_\d+")
-
-
-def latex_name(name: str) -> str:
-    r"""LaTeX form of a symbol name.
-
-    >>> latex_name("w11"), latex_name("z_h1"), latex_name("sigma"), latex_name("E_total")
-    ('w_{11}', 'z_{h1}', '\\sigma', 'E_{\\mathrm{total}}')
-    >>> latex_name("delta_o1"), latex_name("y_hat"), latex_name("loss")
-    ('\\delta_{o1}', '\\hat{y}', '\\mathrm{loss}')
-    """
-    if name in ("e", "inf"):
-        return {"e": "e", "inf": r"\infty"}[name]
-    if name.endswith("'"):
-        stripped = name.rstrip("'")
-        return latex_name(stripped) + "'" * (len(name) - len(stripped))
-    head, _, tail = name.partition("_")
-    if tail == "hat":
-        return r"\hat{" + latex_name(head) + "}"
-    m = _LETTERS_DIGITS.fullmatch(head)
-    if m and m.group(1) not in GREEK:
-        head, tail = m.group(1), m.group(2) + ("," + tail if tail else "")
-    base = _latex_word(head)
-    if not tail:
-        return base
-    sub = tail if _SIMPLE_SUB.fullmatch(tail) else _latex_word(tail)
-    return f"{base}_{{{sub.replace('_', ',')}}}"
-
-
-def _latex_word(word: str) -> str:
-    if word in GREEK:
-        return "\\" + word
-    if len(word) <= 1 or word.endswith("'"):
-        return word
-    return r"\mathrm{" + word + "}"

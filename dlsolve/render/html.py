@@ -9,9 +9,19 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.answers import answer_items, answer_rows
+from dlsolve.render.base import Renderer
 from dlsolve.render.mathml import RELATIONS_MATHML, MathMLPrinter, math, mo, mrow
-from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.steps import (
+    Equations,
+    Figure,
+    Heading,
+    MatrixStep,
+    Note,
+    Solution,
+    Step,
+    TableStep,
+)
 
 STYLE = """
 :root { color-scheme: light dark; }
@@ -63,17 +73,34 @@ class HtmlRenderer(Renderer):
                 parts += self.steps(sol)
             if answer_items(sol):
                 parts.append(self.answers(sol))
+            if sol.mistakes:
+                parts.append("<h3>Common mistakes</h3><ul>" + "".join(
+                    f"<li>{escape(m)}</li>" for m in self.mistake_lines(sol)) + "</ul>")
             if sol.notes and not self.settings.get("answers_only"):
                 parts.append("<h3>Notes</h3><ul>"
                              + "".join(f"<li>{escape(n)}</li>" for n in sol.notes) + "</ul>")
         return "\n".join(parts) + "</section>"
 
     def answers(self, sol: Solution) -> str:
-        rows = "".join(f"<mtr><mtd><mtext>{escape(n)}</mtext></mtd><mtd>{mo('=')}</mtd>"
+        rows = "".join(f"<mtr><mtd>{self.p(label)}</mtd><mtd>{mo('=')}</mtd>"
                        f"<mtd>{self.p(self.value_expr(v))}</mtd></mtr>"
-                       for n, v in answer_items(sol))
+                       for label, v in answer_rows(sol))
         table = f'<mtable columnalign="right center left">{rows}</mtable>'
         return f'<div class="answer eq"><strong>Answer</strong>{math(table, True)}</div>'
+
+    def render_given_groups(self, groups: list[tuple[str, list[str]]],
+                            first: bool = True) -> str:
+        head = "<h3>Given</h3>" if first else ""
+        return head + "".join(
+            "<p>" + (f"{escape(meaning)}: " if meaning else "")
+            + ", ".join(math(item) for item in items) + "</p>" for meaning, items in groups)
+
+    def render_Equations(self, step: Equations) -> str:
+        rows = "".join(f"<mtr><mtd>{self.p(a)}</mtd><mtd>{mo('=')}</mtd><mtd>{self.p(b)}</mtd>"
+                       "</mtr>" for a, b in step.rows)
+        title = f"<p><strong>{escape(step.title)}</strong></p>" if step.title else ""
+        table = f'<mtable columnalign="right center left">{rows}</mtable>'
+        return title + f'<div class="eq">{math(table, True)}</div>'
 
     def render_Heading(self, step: Heading) -> str:
         return f"<h3>{escape(step.title)}</h3>"
@@ -153,11 +180,16 @@ def figure_svg(step: Figure) -> str:
         off = (tall - len(names)) * dy / 2
         for i, name in enumerate(names):
             pos[name] = (40 + layer * dx, 30 + off + i * dy)
-    width, height = 80 + max(layers) * dx, 60 + (tall - 1) * dy
-    labels = place_labels(pos, step.edges, r)
+    width, height = 80 + max(layers) * dx, 80 + (tall - 1) * dy
+    biases = [(pos[u][0], pos[u][1] + r + 12, 3.6 * len(label) + 2, 8.0, label)
+              for u, label in getattr(step, "biases", ()) if u in pos]
+    labels = place_labels(pos, step.edges, r, [b[:4] for b in biases])
     parts = [f'<line x1="{pos[a][0]}" y1="{pos[a][1]}" x2="{pos[b][0]}" y2="{pos[b][1]}" '
              'stroke="currentColor" stroke-opacity=".5"/>' for a, b, _ in step.edges]
     for (x, y, _, _), (_, _, label) in zip(labels or [], step.edges):
+        parts.append(f'<text x="{x:.0f}" y="{y + 4:.0f}" text-anchor="middle">'
+                     f"{escape(label)}</text>")
+    for x, y, _, _, label in biases:
         parts.append(f'<text x="{x:.0f}" y="{y + 4:.0f}" text-anchor="middle">'
                      f"{escape(label)}</text>")
     for name, (x, y) in pos.items():
@@ -176,10 +208,12 @@ def figure_svg(step: Figure) -> str:
 Box = tuple[float, float, float, float]   # centre x, centre y, half width, half height
 
 
-def place_labels(pos: dict[str, tuple[float, float]], edges: Any, r: float) -> list[Box] | None:
-    """A box on each edge (centre, half sizes) that overlaps no other label and no unit,
-    tried from near the source outwards; None when some edge has no free place."""
-    taken: list[Box] = [(x, y, r, r) for x, y in pos.values()]
+def place_labels(pos: dict[str, tuple[float, float]], edges: Any, r: float,
+                 fixed: list[Box] | None = None) -> list[Box] | None:
+    """A box on each edge (centre, half sizes) that overlaps no other label, no unit and no
+    ``fixed`` box (bias labels), tried from near the source outwards; None when some edge has
+    no free place."""
+    taken: list[Box] = [(x, y, r, r) for x, y in pos.values()] + list(fixed or [])
     placed: list[Box] = []
     for a, b, label in edges:
         (x1, y1), (x2, y2) = pos[a], pos[b]

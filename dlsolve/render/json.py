@@ -10,7 +10,7 @@ from dlsolve import __version__
 from dlsolve.expr import Expr
 from dlsolve.render.base import Renderer
 from dlsolve.render.formula import TextPrinter
-from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
+from dlsolve.steps import Equations, Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
 
 
 class JsonRenderer(Renderer):
@@ -31,9 +31,10 @@ class JsonRenderer(Renderer):
             out["source"] = sol.source
         if sol.statement:
             out["statement"] = sol.statement
-        out["givens"] = [{"name": self.p(g.name), "meaning": g.meaning,
-                          "value": self.p(g.value) if isinstance(g.value, Expr) else g.value}
-                         for g in sol.givens]
+        out["givens"] = [{"name": self.p(g.name), "value": self.p(g.value) if isinstance(
+            g.value, Expr) else g.value, "meaning": g.meaning} for g in sol.givens]
+        if sol.mistakes:
+            out["mistakes"] = [{"answer": m.answer, "why": m.why} for m in sol.mistakes]
         out["results"] = sol.results
         out["answer"] = list(sol.answer)
         out["steps"] = self.steps(sol, "full")  # autograders get the whole derivation
@@ -60,12 +61,22 @@ class JsonRenderer(Renderer):
     def render_TableStep(self, step: TableStep) -> dict[str, Any]:
         rows = [[self.p(c) if isinstance(c, Expr) else c for c in row] for row in step.rows]
         return {"type": "table", "title": step.title, "key": step.key,
-                "columns": list(step.columns), "rows": rows, "note": step.note}
+                "columns": [self.p(c) if isinstance(c, Expr) else c for c in step.columns],
+                "rows": rows, "note": step.note}
+
+    def render_Equations(self, step: Equations) -> dict[str, Any]:
+        return {"type": "equations", "title": step.title,
+                "rows": [{"lhs": self.p(a), "rhs": self.p(b)} for a, b in step.rows]}
+
+    def render_given_groups(self, groups: list[tuple[str, list[str]]],
+                            first: bool = True) -> None:
+        return None
 
     def render_Figure(self, step: Figure) -> dict[str, Any]:
         return {"type": "figure", "title": step.title,
                 "nodes": [{"name": n, "layer": k} for n, k in step.nodes],
-                "edges": [{"from": a, "to": b, "label": lab} for a, b, lab in step.edges]}
+                "edges": [{"from": a, "to": b, "label": lab} for a, b, lab in step.edges],
+                "biases": [{"unit": u, "label": lab} for u, lab in step.biases]}
 
     def render_MatrixStep(self, step: MatrixStep) -> dict[str, Any]:
         return {"type": "matrix", "title": step.title, "key": step.key,

@@ -1,27 +1,50 @@
 """LaTeX: a complete document that compiles with pdflatex, or a fragment.
 
-Only amsmath and amssymb are used, both in every TeX distribution's base set. Equations
-are ``align*`` chains as exam keys write them: one form per line, ``=`` aligned.
+Only packages of every TeX distribution's base set are used (amsmath, amssymb, graphicx,
+geometry; TikZ for figures). Equations are ``align*`` chains as exam keys write them: one
+form per line, ``=`` aligned, long forms broken at their operators (``breaking``); headings
+and step titles are kept with what follows (``\\needspace``, defined in the preamble).
 """
 
 from __future__ import annotations
 
-from dlsolve.expr import Sym
-from dlsolve.render.base import Renderer, answer_items
-from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
-from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
+from typing import Any
 
-PREAMBLE = r"""\documentclass[11pt]{article}
+from dlsolve.render.answers import answer_rows
+from dlsolve.render.base import Renderer
+from dlsolve.render.breaking import tex_lines, tex_width
+from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
+from dlsolve.render.latex_parts import FigureMixin, TableMixin, side_by_side
+from dlsolve.steps import Equations, Heading, Note, Solution, Step
+
+PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[margin=2cm]{geometry}
 \usepackage{amsmath,amssymb,graphicx}
 \setcounter{MaxMatrixCols}{40}
 \setlength{\parindent}{0pt}
-\setlength{\parskip}{4pt}
+\setlength{\parskip}{2pt plus 1pt}
+\setlength{\abovedisplayskip}{3pt plus 2pt}
+\setlength{\belowdisplayskip}{3pt plus 2pt}
+\setlength{\abovedisplayshortskip}{2pt}
+\setlength{\belowdisplayshortskip}{2pt}
 \allowdisplaybreaks
+\makeatletter
+\newcommand{\needspace}[1]{\par\begingroup\setlength{\dimen@}{#1}%
+  \vskip\z@\@plus\dimen@\penalty -100\vskip\z@\@plus -\dimen@
+  \vskip\dimen@\penalty 9999\vskip -\dimen@\vskip\z@skip\endgroup}
+\renewcommand{\section}{\@startsection{section}{1}{\z@}{2.2ex plus 1ex}{1ex}%
+  {\normalfont\large\bfseries}}
+\renewcommand{\subsection}{\@startsection{subsection}{2}{\z@}{1.2ex plus .5ex}{.4ex}%
+  {\normalfont\bfseries}}
+\renewcommand{\paragraph}{\@startsection{paragraph}{4}{\z@}{1ex plus .5ex}{-1em}%
+  {\normalfont\bfseries}}
+\makeatother
 \begin{document}
 """
+LINE = 88.0  # the text width, in tex_width units (10pt, 2cm margins on letter or A4)
 
 
-class LatexRenderer(Renderer):
+class LatexRenderer(TableMixin, FigureMixin, Renderer):
     """Render solutions as LaTeX (``standalone=False`` for a fragment)."""
 
     printer_class = LatexPrinter
@@ -30,33 +53,80 @@ class LatexRenderer(Renderer):
         body = self.numbered(solutions).rstrip("\n")
         if not self.settings.get("standalone", True):
             return body + "\n"
-        figures = any(isinstance(st, Figure) for s in solutions for st in s.steps)
+        figures = "tikzpicture" in body
         preamble = PREAMBLE.replace("\\begin{document}", "\\usepackage{tikz}\n\\begin{document}") \
             if figures else PREAMBLE
         return preamble + body + "\n\\end{document}\n"
 
     def solution(self, sol: Solution, number: str = "") -> str:
-        parts = [rf"\section*{{{latex_escape(number + sol.title)}}}"]
+        parts = [rf"\needspace{{6\baselineskip}}\section*{{{latex_escape(number + sol.title)}}}"]
         if sol.statement:
-            parts.append(latex_escape(sol.statement.strip()))
-        parts += self.givens(sol)
+            parts.append(latex_escape(" ".join(sol.statement.split())))
+        parts += side_by_side(self.givens(sol))
         if self.settings.get("statements_only"):
             return "\n\n".join(parts)
         if not self.settings.get("answers_only"):
-            parts += self.steps(sol)
-        if answer_items(sol):
+            parts += side_by_side(self.steps(sol))
+        if answer_rows(sol):
             parts.append(self.answers(sol))
+        if sol.mistakes:
+            items = "\n".join(rf"  \item {latex_escape(m)}" for m in self.mistake_lines(sol))
+            parts.append("\\paragraph{Common mistakes}\n\\begin{itemize}\n" + items +
+                         "\n\\end{itemize}")
         if sol.notes and not self.settings.get("answers_only"):
-            items = "\n".join(rf"  \item {latex_escape(n)}" for n in sol.notes)
-            parts.append("\\paragraph{Notes}\n\\begin{itemize}\n" + items + "\n\\end{itemize}")
+            text = r" \enspace$\cdot$\enspace ".join(latex_escape(n) for n in sol.notes)
+            parts.append("{\\small\\textbf{Notes.} " + text + "\\par}")
         return "\n\n".join(parts)
 
+    def chain(self, lhs: str, forms: list[tuple[str, Any]]) -> list[str]:
+        """align* rows: ``lhs &= form`` then ``&= form``, long forms broken into lines."""
+        budget = max(LINE - tex_width(lhs) - 4, 30.0)
+        rows: list[str] = []
+        for k, (sign, node) in enumerate(forms):
+            lines = tex_lines(self.p, node, budget)
+            head = (lhs + " " if k == 0 else "") + f"&{sign} "
+            rows.append(head + lines[0])
+            rows += [r"&\qquad {}" + line for line in lines[1:]]
+        return rows
+
     def answers(self, sol: Solution) -> str:
-        rows = [rf"\text{{{latex_escape(n)}}} &= {self.p(self.value_expr(v))}"
-                for n, v in answer_items(sol)]
-        body = " \\\\\n".join(rows)
-        return ("\\paragraph{Answer}\n\\[\n\\boxed{\\begin{aligned}\n" + body +
-                "\n\\end{aligned}}\n\\]")
+        cells = [(self.p(label), self.value_expr(value)) for label, value in answer_rows(sol)]
+        short = [(a, self.p(v)) for a, v in cells]
+        per_row = next((k for k in (3, 2) if len(cells) > k and all(
+            tex_width(a + v) < LINE / k - 8 for a, v in short)), 1)
+        if per_row > 1:
+            rows = [" & ".join(f"{a} &= {v}" for a, v in short[i:i + per_row])
+                    for i in range(0, len(short), per_row)]
+        else:
+            rows = [r for a, v in cells for r in self.chain(a, [("=", v)])]
+        body = "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
+        if len(rows) > 14:
+            return "\\textbf{Answer}\n" + body
+        return ("\\needspace{" + str(len(rows) + 3) + "\\baselineskip}\\textbf{Answer}"
+                "\\par\\nopagebreak\n\\fbox{\\parbox{\\dimexpr\\linewidth-2\\fboxsep-2\\fboxrule}"
+                "{\\vspace{-1ex}\n" + body + "}}")
+
+    def render_given_groups(self, groups: list[tuple[str, list[str]]],
+                            first: bool = True) -> str:
+        rows = [latex_escape(meaning) + " & " + ", ".join(f"${t}$" for t in items) + r" \\"
+                for meaning, items in groups]
+        head = "\\textbf{Given}\n\n" if first else ""
+        if not rows:
+            return "\\needspace{6\\baselineskip}\\textbf{Given}\\nopagebreak"
+        return ("\\needspace{" + str(len(rows) + 2) + "\\baselineskip}" + head +
+                "\\begin{tabular}{@{}l@{\\quad}p{0.72\\linewidth}@{}}\n" + "\n".join(rows) +
+                "\n\\end{tabular}")
+
+    def render_Equations(self, step: Equations) -> str:
+        cells = [(self.p(a), self.p(b)) for a, b in step.rows]
+        pairs = len(cells) >= 6 and max(tex_width(a + b) for a, b in cells) < LINE / 2 - 8
+        if pairs:
+            rows = [" & ".join(f"{a} &= {b}" for a, b in cells[i:i + 2])
+                    for i in range(0, len(cells), 2)]
+        else:
+            rows = [r for a, b in step.rows for r in self.chain(self.p(a), [("=", b)])]
+        head = rf"\textbf{{{latex_escape(step.title)}}}" + "\n" if step.title else ""
+        return head + "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
     def render_Heading(self, step: Heading) -> str:
         return rf"\subsection*{{{latex_escape(step.title)}}}"
@@ -70,62 +140,35 @@ class LatexRenderer(Renderer):
         return text
 
     def render_Step(self, step: Step) -> str:
-        parts, rel = self.forms(step)
-        out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
-        if len(parts) == 1:
-            out.append(f"\\[\n{parts[0]}\n\\]")
-        elif parts:
+        parts, rel = self.forms_nodes(step)
+        title = latex_escape(step.title)
+        out: list[str] = []
+        if parts:
             signs = [RELATIONS_LATEX[s] for s in self.signs(parts, rel, step)]
-            lines = [f"{parts[0]} &{signs[0]} {parts[1]}"]
-            lines += [f"&{sign} {part}" for sign, part in zip(signs[1:], parts[2:])]
-            out.append("\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}")
+            texts = [self.p(n) for n in parts]
+            whole = texts[0] + "".join(f" {s} {t}" for s, t in zip(signs, texts[1:]))
+            room = LINE - (tex_width(step.title) * 1.1 + 3 if step.title else 0)
+            if tex_width(whole) <= room:
+                lead = rf"\textbf{{{title}}}\quad " if step.title else ""
+                out.append(rf"{lead}$\displaystyle {whole}$")
+            else:
+                out += [rf"\needspace{{3\baselineskip}}\textbf{{{title}}}"] if step.title else []
+                out.append(self.display(parts, signs))
+        elif step.title:
+            out.append(rf"\textbf{{{title}}}")
         if step.note:
             out.append(rf"\emph{{{latex_escape(step.note)}}}")
         return "\n".join(out)
 
-    def render_TableStep(self, step: TableStep) -> str:
-        spec = "|" + "c|" * len(step.columns)
-        head = " & ".join(latex_escape(c) for c in step.columns) + r" \\ \hline"
-        body = "\n".join(" & ".join(self.tex_cell(c) for c in row) + r" \\" for row in step.rows)
-        out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
-        out.append("\\begin{center}\n\\resizebox{\\ifdim\\width>\\linewidth\\linewidth\\else"
-                   "\\width\\fi}{!}{\\begin{tabular}{" + spec + "}\n\\hline\n" + head + "\n" +
-                   body + "\n\\hline\n\\end{tabular}}\n\\end{center}")
-        if step.note:
-            out.append(rf"\emph{{{latex_escape(step.note)}}}")
-        return "\n".join(out)
-
-    def tex_cell(self, value: object) -> str:
-        text = self.cell(value)
-        if isinstance(value, str):
-            return latex_escape(text)
-        return f"${text}$" if text else ""
-
-    def render_MatrixStep(self, step: MatrixStep) -> str:
-        out = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
-        out += [f"\\[\n{block}\n\\]" for block in self.matrix_blocks(step)]
-        if step.note:
-            out.append(rf"\emph{{{latex_escape(step.note)}}}")
-        return "\n".join(out)
-
-    def render_Figure(self, step: Figure) -> str:
-        """A TikZ picture: layers left to right, weights written on the edges."""
-        by_layer: dict[int, list[str]] = {}
-        for name, layer in step.nodes:
-            by_layer.setdefault(layer, []).append(name)
-        lines = [r"\begin{center}", r"\begin{tikzpicture}[x=3.2cm, y=1.4cm, "
-                 r"unit/.style={circle, draw, minimum size=8mm, inner sep=1pt}]"]
-        ids = {}
-        for layer, names in by_layer.items():
-            for i, name in enumerate(names):
-                ids[name] = f"n{len(ids)}"
-                y = (len(names) - 1) / 2 - i
-                lines.append(rf"\node[unit] ({ids[name]}) at ({layer},{y:g}) "
-                             rf"{{${self.p(Sym(name))}$}};")
-        for a, b, label in step.edges:
-            text = rf"node[midway, above, sloped, font=\scriptsize] {{{latex_escape(label)}}}" \
-                if label else ""
-            lines.append(rf"\draw[->] ({ids[a]}) -- {text} ({ids[b]});")
-        lines += [r"\end{tikzpicture}", r"\end{center}"]
-        head = [rf"\textbf{{{latex_escape(step.title)}}}"] if step.title else []
-        return "\n".join(head + lines)
+    def display(self, parts: list[Any], signs: list[str]) -> str:
+        """A displayed chain: on one line when it fits, else one form per line, broken."""
+        texts = [self.p(n) for n in parts]
+        whole = texts[0] + "".join(f" {s} {t}" for s, t in zip(signs, texts[1:]))
+        if tex_width(whole) <= LINE:
+            return f"\\[\n{whole}\n\\]"
+        if len(parts) > 1:
+            rows = self.chain(texts[0], list(zip(signs, parts[1:])))
+        else:
+            lines = tex_lines(self.p, parts[0], LINE - 6)
+            rows = ["& " + lines[0]] + [r"&\qquad {}" + line for line in lines[1:]]
+        return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from dlsolve.render.base import Renderer, answer_items
-from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
-from dlsolve.steps import Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
+from typing import Any
+
+from dlsolve.render.answers import answer_rows
+from dlsolve.render.base import Renderer, header_expr
+from dlsolve.render.breaking import tex_lines, tex_width
+from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter
+from dlsolve.render.markdown_figure import mermaid
+from dlsolve.steps import Equations, Figure, Heading, MatrixStep, Note, Solution, Step, TableStep
+
+LINE = 80.0  # a comfortable width for GitHub's maths, in tex_width units
 
 
 class MarkdownRenderer(Renderer):
@@ -24,17 +31,41 @@ class MarkdownRenderer(Renderer):
             return "\n\n".join(parts)
         if not self.settings.get("answers_only"):
             parts += self.steps(sol)
-        if answer_items(sol):
+        if answer_rows(sol):
             parts.append(self.answers(sol))
+        if sol.mistakes:
+            parts.append("**Common mistakes**\n\n" + "\n".join(
+                f"- {md_escape(m)}" for m in self.mistake_lines(sol)))
         if sol.notes and not self.settings.get("answers_only"):
             parts.append("**Notes**\n\n" + "\n".join(f"- {md_escape(n)}" for n in sol.notes))
         return "\n\n".join(parts)
 
+    def aligned(self, rows: list[tuple[str, list[tuple[str, Any]]]]) -> str:
+        """$$\\begin{aligned} … $$ rows ``lhs &= form``, long forms broken at operators."""
+        out: list[str] = []
+        for lhs, forms in rows:
+            budget = max(LINE - tex_width(lhs) - 4, 30.0)
+            for k, (sign, node) in enumerate(forms):
+                lines = tex_lines(self.p, node, budget)
+                out.append((lhs + " " if k == 0 else "") + f"&{sign} " + lines[0])
+                out += [r"&\qquad {}" + line for line in lines[1:]]
+        return "$$\n\\begin{aligned}\n" + " \\\\\n".join(out) + "\n\\end{aligned}\n$$"
+
     def answers(self, sol: Solution) -> str:
-        rows = [rf"\text{{{latex_escape(n)}}} &= {self.p(self.value_expr(v))}"
-                for n, v in answer_items(sol)]
-        body = " \\\\\n".join(rows)
-        return "**Answer**\n\n$$\n\\boxed{\\begin{aligned}\n" + body + "\n\\end{aligned}}\n$$"
+        rows = [(self.p(label), [("=", self.value_expr(v))]) for label, v in answer_rows(sol)]
+        return "**Answer**\n\n" + self.aligned(rows)
+
+    def render_given_groups(self, groups: list[tuple[str, list[str]]],
+                            first: bool = True) -> str:
+        rows = [f"| {md_escape(m)} | " + ", ".join(f"${t}$" for t in items) + " |"
+                for m, items in groups]
+        if not rows:
+            return "**Given**"
+        return ("**Given**\n\n" if first else "") + "| | |\n|---|---|\n" + "\n".join(rows)
+
+    def render_Equations(self, step: Equations) -> str:
+        body = self.aligned([(self.p(a), [("=", b)]) for a, b in step.rows])
+        return (f"**{md_escape(step.title)}**\n\n" if step.title else "") + body
 
     def render_Heading(self, step: Heading) -> str:
         return f"### {md_escape(step.title)}"
@@ -44,29 +75,37 @@ class MarkdownRenderer(Renderer):
         return prefix + md_escape(step.text)
 
     def render_Step(self, step: Step) -> str:
-        parts, rel = self.forms(step)
+        parts, rel = self.forms_nodes(step)
         out = [f"**{md_escape(step.title)}**"] if step.title else []
         if parts:
-            eq = parts[0]
-            for sign, part in zip(self.signs(parts, rel, step), parts[1:]):
-                eq += f" {RELATIONS_LATEX[sign]} {part}"
-            out.append(f"$$\n{eq}\n$$")
+            signs = [RELATIONS_LATEX[s] for s in self.signs(parts, rel, step)]
+            texts = [self.p(n) for n in parts]
+            eq = texts[0] + "".join(f" {s} {t}" for s, t in zip(signs, texts[1:]))
+            if tex_width(eq) <= LINE or len(parts) < 2:
+                out.append(f"$$\n{eq}\n$$")
+            else:
+                out.append(self.aligned([(texts[0], list(zip(signs, parts[1:])))]))
         if step.note:
             out.append(f"*{md_escape(step.note)}*")
         return "\n\n".join(out)
 
+    def md_head(self, col: Any) -> str:
+        node = header_expr(col)
+        return f"${self.p(node)}$" if node is not None else md_escape(str(col))
+
     def render_TableStep(self, step: TableStep) -> str:
-        head = "| " + " | ".join(md_escape(c) for c in step.columns) + " |"
+        head = "| " + " | ".join(self.md_head(c) for c in step.columns) + " |"
         rule = "|" + "|".join("---" for _ in step.columns) + "|"
-        body = ["| " + " | ".join(self.md_cell(c) for c in row) + " |" for row in step.rows]
+        body = ["| " + " | ".join(self.md_cell(c, t) for c, t in zip(row, texts)) + " |"
+                for row, texts in zip(step.rows, self.table_text(step.rows))]
         out = [f"**{md_escape(step.title)}**"] if step.title else []
         out.append("\n".join([head, rule] + body))
         if step.note:
             out.append(f"*{md_escape(step.note)}*")
         return "\n\n".join(out)
 
-    def md_cell(self, value: object) -> str:
-        text = self.cell(value)
+    def md_cell(self, value: object, text: str | None = None) -> str:
+        text = self.cell(value) if text is None else text
         if isinstance(value, str):
             return md_escape(text)
         return f"${text}$" if text else ""
@@ -79,22 +118,14 @@ class MarkdownRenderer(Renderer):
         return "\n\n".join(out)
 
     def render_Figure(self, step: Figure) -> str:
-        """A Mermaid graph (GitHub renders it): inputs on the left, edges labelled."""
-        lines = ["```mermaid", "graph LR"]
-        for name, layer in step.nodes:
-            shape = f'{_mid(name)}(["{name}"])' if layer == 0 else f'{_mid(name)}(("{name}"))'
-            lines.append("  " + shape)
-        for a, b, label in step.edges:
-            arrow = f' -- "{label}" --> ' if label else " --> "
-            lines.append(f"  {_mid(a)}{arrow}{_mid(b)}")
-        lines.append("```")
+        """A Mermaid graph (GitHub renders it); crowded edges' weights in a table beside."""
+        graph, table = mermaid(step)
         out = [f"**{md_escape(step.title)}**"] if step.title else []
-        return "\n\n".join(out + ["\n".join(lines)])
-
-
-def _mid(name: str) -> str:
-    """A Mermaid-safe node id."""
-    return "n_" + "".join(c if c.isalnum() else "_" for c in name)
+        out.append(graph)
+        if table:
+            out.append(self.render_TableStep(TableStep("Weights", ("from", "to", "weight"),
+                                                       tuple(table))))
+        return "\n\n".join(out)
 
 
 def md_escape(text: str) -> str:

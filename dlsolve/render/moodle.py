@@ -14,7 +14,8 @@ from html import escape
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from dlsolve.render.base import Renderer, answer_items
+from dlsolve.render.answers import answer_items
+from dlsolve.render.base import Renderer
 from dlsolve.render.formula import TextPrinter
 from dlsolve.render.numbers import fmt_number, is_number
 from dlsolve.steps import Solution

@@ -14,7 +14,7 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from dlsolve.render.base import answer_items
+from dlsolve.render.answers import answer_items
 from dlsolve.render.numbers import is_number
 from dlsolve.steps import Solution
 

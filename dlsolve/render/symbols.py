@@ -1,0 +1,120 @@
+"""Names and words in LaTeX: symbol names (w11 -> w_{11}), numbers (4.07e-10 -> 4.07 × 10^{-10})
+and running text escaped, with the Greek letters both printers share."""
+
+from __future__ import annotations
+
+import re
+
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
+    "theta": "θ", "lambda": "λ", "mu": "μ", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ",
+    "Delta": "Δ", "Sigma": "Σ", "pi": "π", "nabla": "∇", "omega": "ω", "xi": "ξ",
+}
+
+def latex_number(text: str) -> str:
+    r"""'4.07e-10' -> '4.07 \times 10^{-10}'; 'inf' -> '\infty'."""
+    if text in ("inf", "-inf"):
+        return text.replace("inf", r"\infty")
+    if text == "nan":
+        return r"\mathrm{NaN}"
+    if "e" in text:
+        mant, ex = text.split("e")
+        return rf"{mant} \times 10^{{{int(ex)}}}"
+    return text
+
+
+_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_\allowbreak{}",
+            "{": r"\{", "}": r"\}",
+            "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+
+
+def latex_escape(text: str) -> str:
+    r"""Escape LaTeX's special characters in running text.
+
+    >>> latex_escape("50% of a_b")
+    '50\\% of a\\_\\allowbreak{}b'
+    """
+    text = "".join(_SPECIAL.get(c, c) for c in text)
+    for uni, tex in (("≈", r"$\approx$"), ("≤", r"$\le$"), ("≥", r"$\ge$"), ("→", r"$\to$"),
+                     ("×", r"$\times$"), ("−", "-"), ("·", r"$\cdot$"), ("∞", r"$\infty$"),
+                     ("✓", r"$\checkmark$"), ("✗", r"$\times$"), ("…", r"\dots{}"),
+                     ("√", r"$\surd$"), ("⌊", r"$\lfloor$"), ("⌋", r"$\rfloor$"),
+                     ("⌈", r"$\lceil$"), ("⌉", r"$\rceil$"), ("±", r"$\pm$"), ("∂", r"$\partial$"),
+                     ("′", "'"), ("²", r"$^2$"), ("∈", r"$\in$"), ("Σ", r"$\Sigma$"),
+                     ("←", r"$\leftarrow$"), ("≠", r"$\ne$"), ("∇", r"$\nabla$")):
+        text = text.replace(uni, tex)
+    for word, letter in GREEK.items():
+        text = text.replace(letter, rf"$\{word}$")
+    return text
+
+
+def latex_function(name: str) -> str:
+    return r"\operatorname{" + name.replace("_", r"\_") + "}"
+
+
+_LETTERS_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)$")
+_SIMPLE_SUB = re.compile(r"\d+(,\w+)?|[A-Za-z]\d*|[a-z]\d+[a-z]?\d*|[a-z]\d*_\d+")
+
+
+def latex_name(name: str) -> str:
+    r"""LaTeX form of a symbol name.
+
+    >>> latex_name("w11"), latex_name("z_h1"), latex_name("sigma"), latex_name("E_total")
+    ('w_{11}', 'z_{h1}', '\\sigma', 'E_{\\mathrm{total}}')
+    >>> latex_name("delta_o1"), latex_name("y_hat"), latex_name("loss"), latex_name("w2_new")
+    ('\\delta_{o1}', '\\hat{y}', '\\mathrm{loss}', 'w_{2}^{\\mathrm{new}}')
+    """
+    if name in ("e", "inf"):
+        return {"e": "e", "inf": r"\infty"}[name]
+    if name.endswith("'"):
+        stripped = name.rstrip("'")
+        return latex_name(stripped) + "'" * (len(name) - len(stripped))
+    if name.endswith("_new") and len(name) > 4:
+        return latex_name(name[:-4]) + r"^{\mathrm{new}}"
+    head, _, tail = name.partition("_")
+    if tail == "hat":
+        return r"\hat{" + latex_name(head) + "}"
+    m = _LETTERS_DIGITS.fullmatch(head)
+    if m and m.group(1) not in GREEK:
+        head, tail = m.group(1), m.group(2) + ("," + tail if tail else "")
+    base = _latex_word(head)
+    if not tail:
+        return base
+    sub = tail if _SIMPLE_SUB.fullmatch(tail) else _latex_word(tail)
+    return f"{base}_{{{sub.replace('_', ',')}}}"
+
+
+def _latex_word(word: str) -> str:
+    if word in GREEK:
+        return "\\" + word
+    if len(word) <= 1 or word.endswith("'"):
+        return word
+    return r"\mathrm{" + word + "}"
+
+
+_MATH_CHARS = {"·": r"\cdot", "×": r"\times", "≈": r"\approx", "≤": r"\le", "≥": r"\ge",
+               "→": r"\to", "∞": r"\infty", "±": r"\pm", "∂": r"\partial", "√": r"\surd",
+               "∈": r"\in", "≠": r"\ne", "∇": r"\nabla", "←": r"\leftarrow", "Σ": r"\Sigma",
+               "²": "^{2}", "′": "'", "−": "-"}
+
+
+def math_text(text: str) -> str:
+    r"""Words inside maths: ``\text{…}`` runs, with maths symbols set as maths between them
+    (never ``$…$`` inside ``\text``, which Markdown's maths cannot read).
+
+    >>> math_text("2·σ(x) = 1")
+    '\\text{2}\\cdot \\sigma \\text{(x) = 1}'
+    """
+    out, run = [], ""
+    for ch in text:
+        sym = _MATH_CHARS.get(ch) or next((f"\\{w}" for w, g in GREEK.items() if g == ch), None)
+        if sym is None:
+            run += ch
+            continue
+        if run:
+            out.append(r"\text{" + latex_escape(run) + "}")
+            run = ""
+        out.append(sym + " " if sym.startswith("\\") else sym)
+    if run or not out:
+        out.append(r"\text{" + latex_escape(run) + "}")
+    return "".join(out).rstrip()

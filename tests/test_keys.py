@@ -1,0 +1,205 @@
+"""Exam keys and question sheets: givens, statements, detail levels, common mistakes, PDF, and
+batches of specs that partly fail."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import PROBLEMS, run, write
+
+import dlsolve
+from dlsolve.generate import GENERATORS, variants
+from dlsolve.render.numbers import fmt_number
+
+BUNDLED = sorted(PROBLEMS.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
+def test_every_bundled_problem_has_a_statement_and_givens(path):
+    sol = dlsolve.solve(path)
+    assert sol.statement and len(sol.statement.split()) >= 6
+    assert sol.givens, f"{path.name}: no givens"
+
+
+def _numbers(value):
+    if isinstance(value, bool):
+        return
+    if isinstance(value, (int, float)):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _numbers(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _numbers(v)
+
+
+@pytest.mark.parametrize("kind", sorted(GENERATORS))
+def test_statements_only_sheet_carries_the_numbers_of_every_generated_kind(kind, tmp_path):
+    run(["generate", kind, "--seed", "3", "--count", "3", "-o", tmp_path])
+    res = run(["solve", tmp_path, "--statements-only", "--format", "text"])
+    assert res.exit_code == 0, res.output
+    for _, spec in variants(kind, 3, 3):
+        sheet = res.stdout
+        assert spec["statement"].split(".")[0][:40] in " ".join(sheet.split())
+        for x in _numbers({k: v for k, v in spec.items() if k not in ("title", "statement")}):
+            assert fmt_number(x) in sheet, f"{kind}: {x} missing from the sheet"
+    assert "Weighted sum" not in res.stdout and "Answer" not in res.stdout
+
+
+def test_givens_are_in_the_exam_symbols_named_form():
+    sol = dlsolve.solve(PROBLEMS / "seed002-backprop-chain.yaml")
+    got = {(str(g.name.name) if hasattr(g.name, "name") else "", g.meaning): g.value
+           for g in sol.givens}
+    assert got[("x", "inputs")] == 0.1
+    assert got[("w1", "weights")] == 0.15 and got[("w2", "weights")] == 0.45
+    assert got[("b1", "biases")] == 0.4 and got[("b2", "biases")] == 0.65
+    assert got[("t", "targets")] == 0.25 and got[("eta", "learning rate")] == 0.4
+
+
+def test_matrix_form_givens_keep_each_layers_vectors_apart():
+    sol = dlsolve.solve(PROBLEMS / "mazur-2-2-2.yaml")
+    by_name = {g.name.name: g.value for g in sol.givens if hasattr(g.name, "name")}
+    assert by_name["W1"] == [[0.15, 0.2], [0.25, 0.3]]
+    assert by_name["b1"] == [0.35, 0.35] and by_name["b2"] == [0.6, 0.6]
+
+
+def test_model_equations_come_first_in_symbols():
+    text = dlsolve.solve(PROBLEMS / "seed002-backprop-chain.yaml").render("text")
+    model = text.index("The model")
+    assert model < text.index("Weighted sum into a1")
+    block = text[model:text.index("\n\n", model)]
+    for line in ("z1 = x·w1 + b1", "a1 = σ(z1)", "a2 = σ(z2)", "E = 1/2·(t - a2)^2",
+                 "w_new = w - η·∂E/∂w"):
+        assert line in block
+
+
+def test_solver_recorded_givens_win():
+    from dlsolve.givens import attach
+    from dlsolve.steps import Solution
+
+    sol = Solution("softmax", "t")
+    sol.given("z", [1, 2], "mine")
+    attach(sol, "softmax", None)
+    assert [g.meaning for g in sol.givens] == ["mine"]
+
+
+@pytest.mark.parametrize("fmt,marker", [("text", "Common mistakes"),
+                                        ("markdown", "**Common mistakes**"),
+                                        ("latex", r"\paragraph{Common mistakes}"),
+                                        ("json", '"mistakes"')])
+def test_recorded_wrong_answers_show_as_common_mistakes(fmt, marker):
+    res = run(["forward", PROBLEMS / "seed000-q4a-relu-network.yaml", "--format", fmt])
+    assert res.exit_code == 0
+    assert marker in res.stdout
+    tail = res.stdout[res.stdout.index(marker.strip('"')):]
+    assert "1.5" in tail and "ReLU" in tail
+
+
+def test_a_malformed_mistakes_field_is_bad_input(tmp_path):
+    spec = write(tmp_path, "kind: softmax\nlogits: [1, 2]\nmistakes:\n  - answer: 3\n")
+    res = run(["softmax", spec])
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    assert f"{spec}:4:" in res.stderr and "mistakes[0].answer" in res.stderr
+
+
+def test_detail_levels_brief_exam_full():
+    spec = PROBLEMS / "seed002-backprop-chain.yaml"
+    brief = run(["backprop", spec, "--detail", "brief", "--format", "text"]).stdout
+    exam = run(["backprop", spec, "--format", "text"]).stdout
+    full = run(["backprop", spec, "--detail", "full", "--format", "text"]).stdout
+    assert "Given" in brief and "The model" in brief and "Answer" in brief
+    assert "Weighted sum into a1" not in brief and "Weighted sum into a1" in exam
+    assert len(brief) < len(exam) <= len(full)
+    solve_brief = run(["solve", spec, "--detail", "brief", "--format", "text"]).stdout
+    assert solve_brief == brief
+
+
+def test_detail_is_refused_when_unknown():
+    res = run(["softmax", "1", "2", "--detail", "everything"])
+    assert res.exit_code == 2 and "brief" in res.output
+
+
+def test_pdf_output_without_pdflatex_is_bad_input(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    res = run(["softmax", "1", "2", "-o", tmp_path / "key.pdf"])
+    assert res.exit_code == 2
+    assert "pdflatex is not installed" in res.stderr
+    assert not (tmp_path / "key.pdf").exists()
+
+
+def test_pdf_output_needs_latex_format(tmp_path):
+    res = run(["softmax", "1", "2", "--format", "markdown", "-o", tmp_path / "key.pdf"])
+    assert res.exit_code == 2 and "a .pdf is made from LaTeX" in res.stderr
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_pdf_output_is_a_pdf_and_the_sheet_matches(tmp_path):
+    res = run(["solve", PROBLEMS / "seed002-backprop-chain.yaml", PROBLEMS /
+               "seed000-q3-convshape.yaml", "-o", tmp_path / "key.pdf",
+               "--sheet", tmp_path / "sheet.md"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "key.pdf").read_bytes().startswith(b"%PDF")
+    sheet = (tmp_path / "sheet.md").read_text()
+    assert sheet.count("## Problem ") == 2 and "**Given**" in sheet and "Answer" not in sheet
+
+
+def test_solve_folder_reports_each_bad_spec_and_solves_the_others(tmp_path):
+    (tmp_path / "a-good.yaml").write_text("kind: softmax\nlogits: [1, 2]\n")
+    (tmp_path / "b-bad.yaml").write_text("kind: softmax\nlogits: [1, x]\n")
+    (tmp_path / "c-bad.yaml").write_text("kind: conv\ninput: 3\n")
+    (tmp_path / "d-good.yaml").write_text("kind: softmax\nlogits: [3, 4]\n")
+    res = run(["solve", tmp_path, "--format", "text"])
+    assert res.exit_code == 2
+    assert res.stdout.count("Problem ") == 2
+    assert "b-bad.yaml:2:" in res.stderr and "c-bad.yaml" in res.stderr
+    assert "Traceback" not in res.output
+
+
+def test_solve_folder_survives_an_internal_error(tmp_path, monkeypatch):
+    import dlsolve.solvers.softmax as sm
+
+    (tmp_path / "a.yaml").write_text("kind: softmax\nlogits: [1, 2]\n")
+    (tmp_path / "b.yaml").write_text("kind: convshape\ninput: [8, 8, 1]\nkernel: 3\n"
+                                     "filters: 4\n")
+    monkeypatch.setattr(sm, "solve", lambda spec: 1 / 0)
+    res = run(["solve", tmp_path, "--format", "text"])
+    assert res.exit_code == 70
+    assert "a.yaml: internal error (ZeroDivisionError" in res.stderr
+    assert "6 × 6 × 4" in res.stdout or "[6, 6, 4]" in res.stdout
+
+
+def test_generated_variants_have_real_statements():
+    for kind in GENERATORS:
+        for _, spec in variants(kind, 5, 2):
+            assert len(spec["statement"].split()) > 8, kind
+            assert "variant" not in spec["statement"]
+
+
+def test_answers_use_the_derivations_symbols():
+    text = dlsolve.solve(PROBLEMS / "seed002-backprop-chain.yaml").render("text")
+    answer = text[text.index("Answer"):]
+    for line in ("E ", "∂E/∂w2", "∂E/∂b1", "w2_new", "b1_new"):
+        assert line in answer
+    assert "grad_w2" not in answer
+    tex = dlsolve.solve(PROBLEMS / "seed002-backprop-chain.yaml").render("latex")
+    assert r"w_{2}^{\mathrm{new}}" in tex
+
+
+def test_booleans_print_as_words():
+    text = dlsolve.solve(PROBLEMS / "seed000-q3-convshape.yaml").render("text")
+    assert "True" not in text and "False" not in text
+
+
+def test_per_layer_vectors_are_answered_apart():
+    spec = {"kind": "backprop", "inputs": [1.0, 0.5],
+            "layers": [{"weights": [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]], "bias": [0, 0, 0],
+                        "activation": "sigmoid"},
+                       {"weights": [[0.1, 0.2, 0.3]], "bias": [0], "activation": "sigmoid"}],
+            "targets": [1.0], "loss": "half_sse", "learning_rate": 0.5}
+    sol = dlsolve.solve(spec)
+    sol.answer = ("new_biases",)
+    text = sol.render("text")
+    assert "new_biases, layer 1 = [" in text and "new_biases, layer 2 = [" in text
