@@ -39,7 +39,8 @@ def shown(v: Any) -> Any:
 
 
 def transpose(e: Expr) -> Expr:
-    return E.Pow(e, Sym("T"))
+    """eᵀ; a derivative is bracketed first, (∂L/∂q)ᵀ, so the T does not read as q's."""
+    return E.Pow(E.Bracket("paren", e) if isinstance(e, E.Deriv) else e, Sym("T"))
 
 
 def fname(g: Gate) -> str:

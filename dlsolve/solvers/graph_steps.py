@@ -74,7 +74,7 @@ class Writer:
 
     def shapes(self, g: Gate) -> str:
         parts = [f"{a}: {dims(self.ev.values[a])}" for a in g.nodes()]
-        return "shapes " + ", ".join(parts) + f" -> {g.name}: {dims(self.ev.values[g.name])}"
+        return "shapes " + ", ".join(parts) + f" → {g.name}: {dims(self.ev.values[g.name])}"
 
     # -- backward ----------------------------------------------------------------------
 
@@ -120,7 +120,7 @@ class Writer:
         up = Deriv(Sym(self.loss), Sym(g.name))
         nums = E.Mul((self.say_local(e), self.say_grad(g.name))) if self.small(g.name) else None
         note = self.broadcast_note(e)
-        self.sol.add(Step(f"path {e.src} -> {g.name}" if shared else "",
+        self.sol.add(Step(f"path {e.src} → {g.name}" if shared else "",
                           None if shared else self.d(e.src), E.Mul((local, up)), nums,
                           value=F.shown(e.grad), note=note,
                           key=None if shared else self.key("grad", e.src),
@@ -164,7 +164,8 @@ class Writer:
             nums = F.backward_rule(g, i, F.value_expr(self.ev.grads[g.name]) or up,
                                    self.say_num)
         note = f"shape {dims(e.grad)} (as {e.src})"
-        self.sol.add(Step(title + (f"; path {e.src} -> {g.name}" if shared else ""),
+        path = f"path {e.src} → {g.name}" if shared else ""
+        self.sol.add(Step("; ".join(t for t in (title, path) if t),
                           None if shared else self.d(e.src), formula, nums,
                           value=F.shown(e.grad), note=note,
                           key=None if shared else self.key("grad", e.src), detail="brief"))

@@ -142,6 +142,8 @@ class Graph:
                 out = ops.forward(g.op, args, g.fn, g.activation, dict(g.params))
             except NonFinite as e:
                 raise GraphError(f"{g.name} is not finite at this point: {e}", g.source) from None
+            if not ops.finite(out):  # a sum, mean or product of large finite numbers
+                raise GraphError(f"{g.name} is not finite at this point: overflow", g.source)
             vals[g.name] = ops.np().asarray(out, dtype=float) if arrays else float(out)
         return vals
 
@@ -247,19 +249,37 @@ def _matmul_shapes(g: Gate, shapes: list[tuple[int, ...]]) -> None:
 
 def central_difference(graph: Graph, values: dict[str, Any], name: str, upstream: Any = 1.0,
                        direction: Any = None, h: float = 1e-6) -> float:
-    """(L(x + h·d) − L(x − h·d)) / 2h for input ``name`` along ``d`` (1 for a number)."""
+    """(L(x + h·d) − L(x − h·d)) / 2h for input ``name`` along ``d`` (1 for a number).
+
+    The step is h·max(1, |x|); where x ± step leaves a function's domain (log or sqrt of a
+    number smaller than the step) it becomes h·|x| (h times the smallest |entry|), then
+    a thousandth of that; if that too fails, the GraphError of the last try is raised.
+    """
     v = values[name]
     if not isinstance(v, (list, tuple)) and not hasattr(v, "shape"):
-        step = h * max(1.0, abs(float(v)))
-        plus, minus = dict(values), dict(values)
-        plus[name], minus[name] = float(v) + step, float(v) - step
-        return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * step)
-    n = ops.np()
-    x = n.asarray(v, dtype=float)
-    d = n.asarray(direction, dtype=float) if direction is not None else n.ones_like(x)
+        x: Value = float(v)
+        d: Value = 1.0
+        size, steps = abs(x), [h * max(1.0, abs(x))]
+    else:
+        n = ops.np()
+        x = n.asarray(v, dtype=float)
+        d = n.asarray(direction, dtype=float) if direction is not None else n.ones_like(x)
+        size, steps = float(n.abs(x)[x != 0].min(initial=1.0)), [h]
+    if 0 < size < 1:
+        steps += [t for t in (h * size, h * size / 1e3) if t > 0]
+    for step in steps[:-1]:
+        try:
+            return _difference(graph, values, name, upstream, x, d, step)
+        except GraphError:
+            pass
+    return _difference(graph, values, name, upstream, x, d, steps[-1])
+
+
+def _difference(graph: Graph, values: dict[str, Any], name: str, upstream: Any, x: Value,
+                d: Value, step: float) -> float:
     plus, minus = dict(values), dict(values)
-    plus[name], minus[name] = x + h * d, x - h * d
-    return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * h)
+    plus[name], minus[name] = x + step * d, x - step * d
+    return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * step)
 
 
 def dot(a: Value, b: Value) -> float:
