@@ -175,7 +175,8 @@ def _cost(sol: Solution, spec: AttentionProblem, q: np.ndarray, k: np.ndarray,
                                        ("operation", "count", "FLOPs"), tuple(rows)),
             Note(f"The score matrix is T_q × T_k = {tq}×{tk} per head: time grows as "
                  f"O(T²·d) and memory as O(T²) in the sequence length T ({total} FLOPs in "
-                 "all); the projections grow only as O(T·d²)."))
+                 "all)" + ("; the projections grow only as O(T·d²)." if spec.projected
+                           else ".")))
     sol.set("flops", total)
 
 
@@ -200,7 +201,7 @@ def _notes(sol: Solution, spec: AttentionProblem, scale: float) -> None:
     sol.note("Row vectors, as in 'Attention is all you need': one row of Q, K, V per token; "
              "output = softmax(c·Q K^T) V.")
     if spec.scale is True:
-        sol.note(f"Scale c = 1/sqrt(d_k) = {scale:.6g} (d_k: the width of one head's keys).")
+        sol.note(f"Scale c = 1/√d_k = {scale:.6g} (d_k: the width of one head's keys).")
     elif spec.scale is not False:
         sol.note("A number for scale multiplies the scores (PyTorch's "
                  "scaled_dot_product_attention scale=).")
