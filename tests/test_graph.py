@@ -63,7 +63,9 @@ def test_reused_variable_sums_its_paths():
     assert (r["a"], r["f"], r["grad_x"], r["grad_y"], r["grad_a"]) == (-6, -3, -1, 3, 1)
     text = run(["graph", PROBLEMS / "graph-reused-variable.yaml", "-f", "text"]).stdout
     assert "x is used 2 times: a reused value sums the gradients of its paths" in text
-    assert "∂f/∂x = ∂a/∂x·∂f/∂a + ∂f/∂x·∂f/∂f = -2 + 1 = -1" in text
+    # L = f: ∂f/∂x is the add gate's local gradient, ∂L/∂x the total over both paths
+    assert "∂L/∂x = ∂a/∂x·∂L/∂a + ∂f/∂x·∂L/∂f = -2 + 1 = -1" in text
+    assert "  ∂f/∂x = 1\n" in text
 
 
 def test_circuit_table_and_figure():

@@ -46,5 +46,24 @@ def test_wires_are_arrows_and_a_second_path_title_has_no_stray_separator():
     assert "Transpose gate: transposes the gradient back; path x → q1" in titles
     table = next(s for s in sol["steps"] if s["type"] == "table")
     assert table["rows"][0][0] == "x → q1"
-    # the transposed upstream gradient is bracketed: (∂f/∂q1)^T, not ∂f/∂q1^T
-    assert any("(∂f/∂q1)^T" in (s.get("formula") or "") for s in sol["steps"])
+    # the transposed upstream gradient is bracketed: (∂L/∂q1)^T, not ∂L/∂q1^T
+    assert any("(∂L/∂q1)^T" in (s.get("formula") or "") for s in sol["steps"])
+
+
+def test_givens_write_each_node_as_a_formula_not_as_code():
+    res = run(["graph", "problems/cs231n-sigmoid-neuron.yaml", "-f", "json"])
+    givens = {g["name"]: g["value"] for g in json.loads(res.stdout)["givens"]}
+    assert givens["s"] == "w0·x0 + w1·x1 + w2" and givens["f"] == "σ(s)"
+    res = run(["graph", "f = x - (y - z) / (x * y) ** 2 + leaky_relu(x, alpha=0.2)",
+               "--at", "x=1,y=2,z=3", "-f", "json"])
+    assert json.loads(res.stdout)["givens"][0]["value"] == \
+        "x - (y - z)/(x·y)^2 + LeakyReLU(x, α = 0.2)"
+
+
+def test_a_reused_input_of_the_output_gate_keeps_local_and_total_apart():
+    text = run(["graph", "f = x * y + x", "--at", "x=3,y=-2", "-f", "text"]).stdout
+    assert "L = f: ∂f/∂x is a gate's local gradient, ∂L/∂x the total gradient" in text
+    assert "∂L/∂x = ∂q1/∂x·∂L/∂q1 + ∂f/∂x·∂L/∂f = -2 + 1 = -1" in text
+    # without a reused input of the output gate the output keeps its own name
+    text = run(["graph", "f = (x + y) * z", "--at", "x=-2,y=5,z=-4", "-f", "text"]).stdout
+    assert "∂f/∂x = ∂q1/∂x·∂f/∂q1 = 1·(-4) = -4" in text and "∂L" not in text

@@ -20,9 +20,15 @@ class Writer:
         self.out = self.graph.output
         out = ev.values[self.out]
         scalar_one = dims(out) == "a number" and float(ev.upstream) == 1.0
-        self.loss = self.out if scalar_one else "L"
         self.reported = set(_reported(spec))
         self.live = self.graph.ancestors()
+        self.loss = self.out if scalar_one and not self.output_reuses() else "L"
+
+    def output_reuses(self) -> bool:
+        """Does the output gate take a value that is also used elsewhere? Then ∂f/∂x would
+        name both its local gradient and x's total gradient, so the total is written ∂L/∂x."""
+        g = self.graph.by_name.get(self.out)
+        return g is not None and any(len(self.uses(a)) > 1 for a in g.nodes())
 
     # -- naming ------------------------------------------------------------------------
 
