@@ -93,6 +93,9 @@ def formula(g: Gate, say: Say) -> Expr:
         return E.Bracket(g.fn, a[0])
     if g.fn == "transpose":
         return transpose(a[0])
+    if g.activation is None and g.params:  # sum(X, axis = 0)
+        return E.Call(fname(g), tuple(a) + tuple(E.Relation(Sym(k), "=", Num(int(v)))
+                                                 for k, v in g.params))
     return E.Call(fname(g), tuple(a))
 
 

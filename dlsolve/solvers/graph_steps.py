@@ -57,7 +57,7 @@ class Writer:
         value = self.ev.values[g.name]
         subst = F.formula(g, self.say_num) if self.small(*g.args) else None
         note = self.shapes(g) if self.ev.arrays else None
-        if g.params:
+        if g.params and g.activation is not None:  # sum's axis= is in its formula
             note = ", ".join(f"{k} = {v:g}" for k, v in g.params) + ("; " + note if note else "")
         self.sol.add(Step(self.title(g, forward=True), Sym(g.name), F.formula(g, self.sym),
                           subst, value=F.shown(value), note=note,

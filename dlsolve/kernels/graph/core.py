@@ -185,7 +185,7 @@ class Graph:
                 loc = ops.local(g.op, i, args, out, g.fn, g.activation, dict(g.params))
                 grad = ops.unbroadcast(loc * up, shape(args[i]))
             else:
-                loc, grad = None, ops.vjp(g.op, i, args, out, up, g.fn)
+                loc, grad = None, ops.vjp(g.op, i, args, out, up, g.fn, dict(g.params))
         except NonFinite as e:
             raise GraphError(f"the gradient of {g.name} with respect to {src} is not finite "
                              f"at this point: {e}", g.source) from None
@@ -235,6 +235,11 @@ def _check_shapes(g: Gate, args: list[Value], arrays: bool) -> None:
                              " do not match (nor broadcast)", g.source) from None
     elif g.fn == "transpose" and len(shapes[0]) > 2:
         raise GraphError(f"{g.name}: transpose takes a vector or a matrix", g.source)
+    elif g.params and g.fn in ("sum", "mean") and shapes[0]:
+        axis, rank = int(dict(g.params)["axis"]), len(shapes[0])
+        if not -rank <= axis < rank:
+            raise GraphError(f"{g.name}: {g.fn}(..., axis={axis}) needs an array with axis "
+                             f"{axis}, got {_dims(shapes[0])}", g.source)
 
 
 def _matmul_shapes(g: Gate, shapes: list[tuple[int, ...]]) -> None:
