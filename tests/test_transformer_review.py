@@ -85,3 +85,12 @@ def test_x_hat_prints_as_a_hat_in_latex_and_dx_hat_is_gamma_times_g():
     dxh = next(s for s in sol["steps"] if (s.get("title") or "").startswith(head))
     # γ = [1, 2, 1], g row 1 = [1, 0, 0]
     assert dxh["substituted"] == "[1·1, 2·0, 1·0]" and dxh["value"] == [1.0, 0.0, 0.0]
+
+
+def test_one_head_with_w_o_projects_o_not_an_undefined_h(tmp_path):
+    p = write(tmp_path, "kind: attention\nqueries: [[1, 0], [0, 1]]\nkeys: [[1, 0], [1, 1]]\n"
+                        "values: [[1, 2], [3, 4]]\nW_o: [[1, 0], [0, 2]]\n")
+    text = run(["solve", p, "-f", "text"]).stdout
+    assert "Y = O W_o: entry (1, 1) is row 1 of O times column 1" in text
+    assert "y_11 = Σ_j o_1j·w_j1 = 2·1 + 3·0 = 2" in text and "| O W_o" in text
+    assert dlsolve.solve(str(p)).results["output"][0] == [2.0, 6.0]
