@@ -43,8 +43,11 @@ def test_the_formula_names_the_axis():
 
 @pytest.mark.parametrize("expr, message", [
     ("f = sum(W, axis=2)", "f: sum(..., axis=2) needs an array with axis 2, got 2×3"),
-    ("f = mean(W, axis=-3)", "f: mean(..., axis=-3) needs an array with axis -3, got 2×3"),
+    ("f = mean(W, axis=-3)", "mean: axis= takes a whole number (0, 1 or -1), got -3"),
+    ("f = mean(sum(W, axis=0), axis=-2)",
+     "f: mean(..., axis=-2) needs an array with axis -2, got 3"),
     ("f = sum(W, axis=0.5)", "sum: axis= takes a whole number (0, 1 or -1), got 0.5"),
+    ("f = sum(W, axis=1e308)", "sum: axis= takes a whole number (0, 1 or -1), got 1e+308"),
     ("f = sum(W, dim=0)", "sum takes no parameter dim= (only axis=)"),
     ("f = max(W, axis=0)", "max takes no parameter axis="),
 ])

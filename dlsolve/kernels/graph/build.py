@@ -200,7 +200,7 @@ class _Lowering:
             raise GraphError(f"{t.fn} takes no parameter {extra[0]}={allowed}", self.source,
                              t.column)
         for _, v in t.kwargs:
-            if not float(v).is_integer():
+            if not float(v).is_integer() or abs(v) > 2:  # values are at most matrices
                 raise GraphError(f"{t.fn}: axis= takes a whole number (0, 1 or -1), got {v:g}",
                                  self.source, t.column)
         if fn in UNARY_ONLY and len(args) != 1:
