@@ -17,7 +17,7 @@ from dlsolve.expr import Num, Sym
 from dlsolve.kernels.attention import Attention, attend
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
 
-WHY_SCALE = ("why: with d_k independent components of mean 0 and variance 1 in q and k, "
+WHY_SCALE = ("why √d_k: with d_k independent components of mean 0 and variance 1 in q and k, "
              "q·k = Σ q_j k_j has variance d_k; dividing by √d_k brings it back to 1, so the "
              "softmax does not saturate (tiny gradients) as d_k grows")
 TERMS = 12  # terms of a sum written out before the rest are elided
