@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from conftest import PROBLEMS, run, write
 
@@ -94,3 +95,43 @@ def test_one_head_with_w_o_projects_o_not_an_undefined_h(tmp_path):
     assert "Y = O W_o: entry (1, 1) is row 1 of O times column 1" in text
     assert "y_11 = Σ_j o_1j·w_j1 = 2·1 + 3·0 = 2" in text and "| O W_o" in text
     assert dlsolve.solve(str(p)).results["output"][0] == [2.0, 6.0]
+
+
+def test_the_backward_self_check_copes_with_huge_gamma(tmp_path):
+    """γ = 1e300: a finite difference of the whole loss is all rounding noise."""
+    torch = pytest.importorskip("torch")
+    p = write(tmp_path, "kind: norm\ntype: batchnorm\ninput: [[1, 2], [3, 5]]\n"
+                        "gamma: [1.0e+300, 1]\ngrad_output: [[1, 1], [2, 1]]\n")
+    res = run(["solve", p, "-f", "json"])
+    assert res.exit_code == 0, res.output
+    got = np.asarray(json.loads(res.stdout)["problems"][0]["results"]["grad_input"])
+    x = torch.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=torch.float64, requires_grad=True)
+    gamma = torch.tensor([1e300, 1.0], dtype=torch.float64)
+    y = torch.nn.functional.batch_norm(x, None, None, gamma, None, True, 0.1, 1e-5)
+    y.backward(torch.tensor([[1.0, 1.0], [2.0, 1.0]], dtype=torch.float64))
+    assert np.allclose(got, x.grad.numpy(), rtol=1e-9, atol=0)
+
+
+def test_the_backward_self_check_copes_with_a_tiny_running_variance(tmp_path):
+    """running_var 1e-320: one feature's outputs swamp the other's in a single sum."""
+    p = write(tmp_path, "kind: norm\ntype: batchnorm\nmode: eval\ninput: [[1, 2], [3, 4]]\n"
+                        "running_var: [1.0e-320, 1]\nepsilon: 0\n"
+                        "grad_output: [[1, 1], [1, 1]]\n")
+    res = run(["solve", p, "-f", "json"])
+    assert res.exit_code == 0, res.output
+    got = np.asarray(json.loads(res.stdout)["problems"][0]["results"]["grad_input"])
+    # eval mode: dx = γ g / √(running_var + ε)
+    assert np.allclose(got, [[1 / np.sqrt(1e-320), 1.0]] * 2, rtol=1e-12, atol=0)
+
+
+def test_the_self_check_still_catches_a_wrong_backward(monkeypatch, tmp_path):
+    from dataclasses import replace
+
+    from dlsolve.errors import SolverBug
+    from dlsolve.solvers import norm_backward
+
+    real = norm_backward.grads
+    monkeypatch.setattr(norm_backward, "grads", lambda *a, **k: replace(
+        real(*a, **k), grad_input=real(*a, **k).grad_input * 1.001))
+    with pytest.raises(SolverBug):
+        dlsolve.solve(str(PROBLEMS / "batchnorm-forward-backward.yaml"))
