@@ -97,19 +97,34 @@ def test_one_head_with_w_o_projects_o_not_an_undefined_h(tmp_path):
     assert dlsolve.solve(str(p)).results["output"][0] == [2.0, 6.0]
 
 
+def test_a_gamma_whose_products_overflow_is_refused(tmp_path):
+    p, lines = refused(tmp_path, "kind: norm\ntype: batchnorm\ninput: [[1, 2], [3, 5]]\n"
+                                 "gamma: [1.0e+300, 1]\n")
+    assert lines == [f"{p}:4:8: gamma: expected numbers of size at most 1e+50 (larger ones "
+                     "overflow the products to inf), got 1e+300"]
+
+
 def test_the_backward_self_check_copes_with_huge_gamma(tmp_path):
-    """γ = 1e300: a finite difference of the whole loss is all rounding noise."""
+    """γ = 1e40: a finite difference of the whole loss is mostly rounding noise."""
     torch = pytest.importorskip("torch")
     p = write(tmp_path, "kind: norm\ntype: batchnorm\ninput: [[1, 2], [3, 5]]\n"
-                        "gamma: [1.0e+300, 1]\ngrad_output: [[1, 1], [2, 1]]\n")
+                        "gamma: [1.0e+40, 1]\ngrad_output: [[1, 1], [2, 1]]\n")
     res = run(["solve", p, "-f", "json"])
     assert res.exit_code == 0, res.output
     got = np.asarray(json.loads(res.stdout)["problems"][0]["results"]["grad_input"])
     x = torch.tensor([[1.0, 2.0], [3.0, 5.0]], dtype=torch.float64, requires_grad=True)
-    gamma = torch.tensor([1e300, 1.0], dtype=torch.float64)
+    gamma = torch.tensor([1e40, 1.0], dtype=torch.float64)
     y = torch.nn.functional.batch_norm(x, None, None, gamma, None, True, 0.1, 1e-5)
     y.backward(torch.tensor([[1.0, 1.0], [2.0, 1.0]], dtype=torch.float64))
     assert np.allclose(got, x.grad.numpy(), rtol=1e-9, atol=0)
+
+
+def test_numbers_spanning_many_magnitudes_solve_without_a_failed_self_check(tmp_path):
+    p = write(tmp_path, "kind: norm\ntype: layernorm\ninput: [[3, 1.0e+50], [1.0e-300, 0]]\n"
+                        "epsilon: 1.0e-300\ngamma: [3, 1.0e+40]\n"
+                        "grad_output: [[1.0e-300, 0], [1.0e+50, -1.0e+50]]\n")
+    res = run(["solve", p, "-f", "json"])
+    assert res.exit_code == 0, res.output
 
 
 def test_the_backward_self_check_copes_with_a_tiny_running_variance(tmp_path):
@@ -135,3 +150,11 @@ def test_the_self_check_still_catches_a_wrong_backward(monkeypatch, tmp_path):
         real(*a, **k), grad_input=real(*a, **k).grad_input * 1.001))
     with pytest.raises(SolverBug):
         dlsolve.solve(str(PROBLEMS / "batchnorm-forward-backward.yaml"))
+
+
+def test_a_sample_whose_variance_underflows_with_epsilon_0_is_refused(tmp_path):
+    p, lines = refused(tmp_path, "kind: norm\ntype: layernorm\n"
+                                 "input: [[-1, 3], [5.0e-324, 1.0e-300]]\nepsilon: 0\n")
+    assert lines == [f"{p}:3:18: input[1]: sample 2 varies too little for a float (its "
+                     "variance underflows to 0): variance 0 with epsilon 0 divides 0 by 0; "
+                     "give epsilon > 0"]

@@ -114,6 +114,16 @@ def _gammas(spec: NormProblem, axis: int, n: int) -> list[float]:
     return [spec.gamma[0]] * n if axis == 0 else list(spec.gamma)
 
 
+def _conditioned(spec: NormProblem, x: np.ndarray, gamma: np.ndarray) -> bool:
+    """Every nonzero number of the problem and every √(σ² + ε) within 1e-6 .. 1e6."""
+    stats = {} if spec.batch_stats else {"mean": spec.running_mean, "var": spec.running_var}
+    f = norm_forward(x, 0 if spec.type == "batchnorm" else 1, spec.eps, gamma, spec.beta,
+                     **stats)
+    every = np.concatenate([np.ravel(a) for a in (x, spec.grad, gamma, spec.beta, f.std)])
+    sizes = np.abs(every[every != 0])
+    return bool(((sizes >= 1e-6) & (sizes <= 1e6)).all())
+
+
 def _miss(spec: NormProblem, reach: tuple, plus: tuple, minus: tuple, h: float,
           analytic: float) -> float:
     """|central difference − analytic|, relative to the larger of them, 1 and the noise."""
@@ -147,6 +157,11 @@ def _check(sol: Solution, spec: NormProblem, b: Backward) -> None:
     x = np.asarray(spec.x, dtype=float)
     axis = 0 if spec.type == "batchnorm" else 1
     gamma = np.asarray(spec.gamma, dtype=float)
+    if not _conditioned(spec, x, gamma):
+        sol.add(Note("No finite-difference check here: the numbers span too many orders of "
+                     "magnitude for a difference quotient to mean anything (the formulas are "
+                     "those checked on exam-sized numbers).", detail="full"))
+        return
     worst = 0.0
     cells = [(i, j) for i in range(x.shape[0]) for j in range(x.shape[1])][:CHECKED]
     for i, j in cells:
