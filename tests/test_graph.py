@@ -63,15 +63,17 @@ def test_reused_variable_sums_its_paths():
     assert (r["a"], r["f"], r["grad_x"], r["grad_y"], r["grad_a"]) == (-6, -3, -1, 3, 1)
     text = run(["graph", PROBLEMS / "graph-reused-variable.yaml", "-f", "text"]).stdout
     assert "x is used 2 times: a reused value sums the gradients of its paths" in text
-    assert "∂f/∂x = ∂a/∂x·∂f/∂a + ∂f/∂x·∂f/∂f = -2 + 1 = -1" in text
+    # L = f: ∂f/∂x is the add gate's local gradient, ∂L/∂x the total over both paths
+    assert "∂L/∂x = ∂a/∂x·∂L/∂a + ∂f/∂x·∂L/∂f = -2 + 1 = -1" in text
+    assert "  ∂f/∂x = 1\n" in text
 
 
 def test_circuit_table_and_figure():
     doc = json.loads(run(["graph", PROBLEMS / "cs231n-add-multiply.yaml", "-f", "json"]).stdout)
     table = next(s for s in doc["steps"] if s.get("type") == "table" and
                  s["columns"] == ["wire", "value", "gradient"])
-    assert table["rows"][:2] == [["x -> q", -2.0, -4.0], ["y -> q", 5.0, -4.0]]
-    assert table["rows"][-1] == ["f -> (output)", -12.0, 1.0]
+    assert table["rows"][:2] == [["x → q", -2.0, -4.0], ["y → q", 5.0, -4.0]]
+    assert table["rows"][-1] == ["f → (output)", -12.0, 1.0]
     fig = next(s for s in doc["steps"] if s.get("type") == "figure")
     assert {"from": "q", "to": "f", "label": "3 / -4"} in fig["edges"]
     assert {"name": "x", "layer": 0} in fig["nodes"] and {"name": "f", "layer": 2} in fig["nodes"]
@@ -121,7 +123,7 @@ def test_matrix_expression_shapes_and_gradients():
     assert r["grad_W"] == [[1, 1], [0, 0]] and r["grad_x"] == [1, 2] and r["grad_b"] == [1, 0]
     text = run(["graph", "Y = W @ x; f = sum(Y)", "--at", "W=[[1,2],[3,4]],x=[1,0]",
                 "-f", "text"]).stdout
-    assert "∂f/∂W = ∂f/∂Y·x^T" in text and "shapes W: 2×2, x: 2 -> Y: 2" in text
+    assert "∂f/∂W = ∂f/∂Y·x^T" in text and "shapes W: 2×2, x: 2 → Y: 2" in text
 
 
 def test_check_grades_by_name(tmp_path):

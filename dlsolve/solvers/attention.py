@@ -151,10 +151,12 @@ def _heads(sol: Solution, spec: AttentionProblem, q: np.ndarray, k: np.ndarray, 
 
 
 def _project_out(sol: Solution, out: np.ndarray, w_o: np.ndarray) -> np.ndarray:
-    if "concat" not in sol.results:
+    """H W_o (several heads: H their concatenation); one head: Y = O W_o, O = A V."""
+    one = "concat" not in sol.results
+    if one:
         sol.set("concat", out)
     sol.add(Heading("Output projection"))
-    return _product(sol, "O", out, "H", w_o, "W_o")
+    return _product(sol, "Y" if one else "O", out, "O" if one else "H", w_o, "W_o")
 
 
 def _cost(sol: Solution, spec: AttentionProblem, q: np.ndarray, k: np.ndarray,
@@ -168,14 +170,15 @@ def _cost(sol: Solution, spec: AttentionProblem, q: np.ndarray, k: np.ndarray,
         ("A V", f"{h}·{tq}·{tk}·{dv} multiply-adds", f["weighted_sum"])]
     if spec.w_o is not None:
         d_out = len(spec.w_o[0])
-        rows.append(("H W_o", f"{tq}·{v.shape[1]}·{d_out} multiply-adds",
+        rows.append(("H W_o" if h > 1 else "O W_o", f"{tq}·{v.shape[1]}·{d_out} multiply-adds",
                      2 * tq * v.shape[1] * d_out))
     total = sum(r[2] for r in rows)
     sol.add(Heading("Cost"), TableStep("FLOPs of one attention step (a multiply-add is 2)",
                                        ("operation", "count", "FLOPs"), tuple(rows)),
             Note(f"The score matrix is T_q × T_k = {tq}×{tk} per head: time grows as "
                  f"O(T²·d) and memory as O(T²) in the sequence length T ({total} FLOPs in "
-                 "all); the projections grow only as O(T·d²)."))
+                 "all)" + ("; the projections grow only as O(T·d²)." if spec.projected
+                           else ".")))
     sol.set("flops", total)
 
 
@@ -200,7 +203,7 @@ def _notes(sol: Solution, spec: AttentionProblem, scale: float) -> None:
     sol.note("Row vectors, as in 'Attention is all you need': one row of Q, K, V per token; "
              "output = softmax(c·Q K^T) V.")
     if spec.scale is True:
-        sol.note(f"Scale c = 1/sqrt(d_k) = {scale:.6g} (d_k: the width of one head's keys).")
+        sol.note(f"Scale c = 1/√d_k = {scale:.6g} (d_k: the width of one head's keys).")
     elif spec.scale is not False:
         sol.note("A number for scale multiplies the scores (PyTorch's "
                  "scaled_dot_product_attention scale=).")

@@ -7,16 +7,17 @@ softmax solver's steps, so both commands write a softmax the same way.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels.attention import Attention, attend
-from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step
+from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
 
-WHY_SCALE = ("why: with d_k independent components of mean 0 and variance 1 in q and k, "
+WHY_SCALE = ("why √d_k: with d_k independent components of mean 0 and variance 1 in q and k, "
              "q·k = Σ q_j k_j has variance d_k; dividing by √d_k brings it back to 1, so the "
              "softmax does not saturate (tiny gradients) as d_k grows")
 TERMS = 12  # terms of a sum written out before the rest are elided
@@ -47,7 +48,7 @@ def _scores(sol: Solution, q: np.ndarray, k: np.ndarray, att: Attention, tag: st
     sol.add(Step("One score worked: query 1 with key 1", Sym("s_11"),
                  E.Sum("j", Sym("q_1j") * Sym("k_1j")), E.Add(tuple(E.elide(terms, TERMS))),
                  value=att.scores[0, 0], key="scores", detail=detail),
-            MatrixStep("Scores Q K^T (row i: query i, column j: key j)", Sym(f"S{tag}"),
+            MatrixStep(f"Scores Q{tag} K{tag}^T (row i: query i, column j: key j)", Sym(f"S{tag}"),
                        att.scores.tolist(), key="scores", detail="brief"))
 
 
@@ -59,7 +60,7 @@ def _scaling(sol: Solution, att: Attention, scale: float,
         return
     sol.add(Step("Scale factor", Sym("c"), formula, subst, value=scale, note=WHY_SCALE
                  if subst is not None else None, detail="brief"))
-    sol.add(MatrixStep("Scaled scores c·S", Sym(f"S'{tag}"),
+    sol.add(MatrixStep(f"Scaled scores c·S{tag}", Sym(f"S'{tag}"),
                        (att.scores * scale).tolist(), key="scaled"))
 
 
@@ -72,12 +73,38 @@ def _softmax(sol: Solution, att: Attention, r: int, tag: str, detail: str) -> No
     labels = [f"key {j + 1}" for j in keep]
     sub = sm.solve(SoftmaxProblem([[float(row[j]) for j in keep]], False, labels, 1.0, None,
                                   "auto"))
-    sol.add(Heading(f"Softmax of row {r + 1} (query {r + 1}) over its {len(keep)} key(s)",
-                    detail=detail))
+    keys = f"{len(keep)} key" + "s" * (len(keep) != 1)
+    sol.add(Heading(f"Softmax of row {r + 1} (query {r + 1}) over its {keys}", detail=detail),
+            Note(f"z_j is the scaled score of query {r + 1} with key j (row {r + 1} of S'{tag})"
+                 + ("; masked keys are left out (weight 0)" if len(keep) < len(row) else "")
+                 + ".", detail=detail))
     for step in sub.steps:
-        sol.add(replace(step, detail=detail, **({"key": None} if hasattr(step, "key") else {})))
+        sol.add(_spliced(step, detail))
     sol.add(MatrixStep("Attention weights A = softmax of each row (each row sums to 1)",
                        Sym(f"A{tag}"), att.weights.tolist(), key="weights", detail="brief"))
+
+
+def _spliced(step: Any, detail: str) -> Any:
+    """A softmax step as this derivation writes it: its normaliser is Z (S is the score
+    matrix here), its table's rows are keys, and it answers nothing by itself."""
+    step = replace(step, detail=detail, **({"key": None} if hasattr(step, "key") else {}))
+    if isinstance(step, TableStep):
+        return replace(step, columns=tuple("key" if c == "class" else c for c in step.columns))
+    if isinstance(step, Step):
+        return replace(step, **{n: _rename(getattr(step, n)) for n in ("lhs", "formula",
+                                                                     "substituted")})
+    return step
+
+
+def _rename(node: Any) -> Any:
+    """``node`` with the symbol S written Z (formula nodes are frozen dataclasses)."""
+    if isinstance(node, Sym):
+        return Sym("Z") if node.name == "S" else node
+    if isinstance(node, tuple):
+        return tuple(_rename(n) for n in node)
+    if isinstance(node, E.Expr) and is_dataclass(node):
+        return replace(node, **{f.name: _rename(getattr(node, f.name)) for f in fields(node)})
+    return node
 
 
 def _output(sol: Solution, att: Attention, v: np.ndarray, r: int, tag: str,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dlsolve.expr import Deriv, Sym
 from dlsolve.kernels.graph import Evaluation, dims
 from dlsolve.solvers.graph_circuit import circuit, self_check
+from dlsolve.solvers.graph_forms import tree_expr
 from dlsolve.solvers.graph_steps import Writer
 from dlsolve.spec.graph import GraphProblem
 from dlsolve.steps import Heading, Note, Solution
@@ -40,8 +41,7 @@ def solve(spec: GraphProblem) -> Solution:
 
 def _givens(sol: Solution, spec: GraphProblem, ev: Evaluation, w: Writer) -> None:
     for a in spec.statements:
-        sol.given(Sym(a.name or w.out), a.text.split("=", 1)[-1].strip() if a.name else a.text,
-                  "node" if a.name else "expression")
+        sol.given(Sym(a.name or w.out), tree_expr(a.tree), "node" if a.name else "expression")
     for name in spec.graph.inputs:
         v = ev.values[name]
         big = not isinstance(v, float) and v.size > GIVEN_LIMIT
@@ -54,7 +54,10 @@ def _givens(sol: Solution, spec: GraphProblem, ev: Evaluation, w: Writer) -> Non
 def _conventions(sol: Solution, spec: GraphProblem, ev: Evaluation, w: Writer) -> None:
     graph = spec.graph
     fns = {g.fn for g in graph.gates if g.op == "call"}
-    if w.loss != w.out:
+    if w.loss != w.out and w.output_reuses():
+        sol.note(f"L = {w.out}: ∂{w.out}/∂x is a gate's local gradient, ∂L/∂x the total "
+                 "gradient of x over all of its paths.")
+    elif w.loss != w.out:
         sol.note("The gradients are those of L = Σ upstream·output (elementwise, summed): "
                  "∂output/∂x times the upstream gradient fed in at the output.")
     if fns & {"max", "min"}:

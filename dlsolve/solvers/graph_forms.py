@@ -38,8 +38,37 @@ def shown(v: Any) -> Any:
     return None if v.size > SMALL else v.tolist()
 
 
+def tree_expr(t: Any) -> Expr:
+    """A parsed expression as a formula (``q * z`` -> q·z, ``sigmoid(s)`` -> σ(s)), for the
+    givens; written the way the gates write it."""
+    from dlsolve.kernels.activations import lookup
+    from dlsolve.kernels.graph.parse import Name
+    from dlsolve.kernels.graph.parse import Num as PNum
+
+    if isinstance(t, PNum):
+        return Num(t.value)
+    if isinstance(t, Name):
+        return Sym(t.id)
+    a = [tree_expr(x) for x in t.args]
+    ops: dict[str, Callable[[], Expr]] = {
+        "add": lambda: E.Add((a[0], a[1])), "sub": lambda: E.Add((a[0], E.Neg(a[1]))),
+        "mul": lambda: E.Mul((a[0], a[1])), "div": lambda: E.Div(a[0], a[1]),
+        "pow": lambda: E.Pow(a[0], a[1]), "neg": lambda: E.Neg(a[0]),
+        "matmul": lambda: E.Mul((a[0], a[1]))}
+    if t.op in ops:
+        return ops[t.op]()
+    if t.fn == "exp" and len(a) == 1:
+        return E.exp(a[0])
+    if t.fn in ("abs", "sqrt") and len(a) == 1:
+        return E.Bracket(t.fn, a[0])
+    act = lookup(t.fn)
+    name = act.fname if act is not None else {"log": "ln"}.get(t.fn, t.fn)
+    return E.Call(name, tuple(a) + tuple(E.Relation(Sym(k), "=", Num(v)) for k, v in t.kwargs))
+
+
 def transpose(e: Expr) -> Expr:
-    return E.Pow(e, Sym("T"))
+    """eᵀ; a derivative is bracketed first, (∂L/∂q)ᵀ, so the T does not read as q's."""
+    return E.Pow(E.Bracket("paren", e) if isinstance(e, E.Deriv) else e, Sym("T"))
 
 
 def fname(g: Gate) -> str:
@@ -64,6 +93,9 @@ def formula(g: Gate, say: Say) -> Expr:
         return E.Bracket(g.fn, a[0])
     if g.fn == "transpose":
         return transpose(a[0])
+    if g.activation is None and g.params:  # sum(X, axis = 0)
+        return E.Call(fname(g), tuple(a) + tuple(E.Relation(Sym(k), "=", Num(int(v)))
+                                                 for k, v in g.params))
     return E.Call(fname(g), tuple(a))
 
 

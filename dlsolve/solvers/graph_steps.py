@@ -20,9 +20,15 @@ class Writer:
         self.out = self.graph.output
         out = ev.values[self.out]
         scalar_one = dims(out) == "a number" and float(ev.upstream) == 1.0
-        self.loss = self.out if scalar_one else "L"
         self.reported = set(_reported(spec))
         self.live = self.graph.ancestors()
+        self.loss = self.out if scalar_one and not self.output_reuses() else "L"
+
+    def output_reuses(self) -> bool:
+        """Does the output gate take a value that is also used elsewhere? Then ∂f/∂x would
+        name both its local gradient and x's total gradient, so the total is written ∂L/∂x."""
+        g = self.graph.by_name.get(self.out)
+        return g is not None and any(len(self.uses(a)) > 1 for a in g.nodes())
 
     # -- naming ------------------------------------------------------------------------
 
@@ -51,7 +57,7 @@ class Writer:
         value = self.ev.values[g.name]
         subst = F.formula(g, self.say_num) if self.small(*g.args) else None
         note = self.shapes(g) if self.ev.arrays else None
-        if g.params:
+        if g.params and g.activation is not None:  # sum's axis= is in its formula
             note = ", ".join(f"{k} = {v:g}" for k, v in g.params) + ("; " + note if note else "")
         self.sol.add(Step(self.title(g, forward=True), Sym(g.name), F.formula(g, self.sym),
                           subst, value=F.shown(value), note=note,
@@ -74,7 +80,7 @@ class Writer:
 
     def shapes(self, g: Gate) -> str:
         parts = [f"{a}: {dims(self.ev.values[a])}" for a in g.nodes()]
-        return "shapes " + ", ".join(parts) + f" -> {g.name}: {dims(self.ev.values[g.name])}"
+        return "shapes " + ", ".join(parts) + f" → {g.name}: {dims(self.ev.values[g.name])}"
 
     # -- backward ----------------------------------------------------------------------
 
@@ -120,7 +126,7 @@ class Writer:
         up = Deriv(Sym(self.loss), Sym(g.name))
         nums = E.Mul((self.say_local(e), self.say_grad(g.name))) if self.small(g.name) else None
         note = self.broadcast_note(e)
-        self.sol.add(Step(f"path {e.src} -> {g.name}" if shared else "",
+        self.sol.add(Step(f"path {e.src} → {g.name}" if shared else "",
                           None if shared else self.d(e.src), E.Mul((local, up)), nums,
                           value=F.shown(e.grad), note=note,
                           key=None if shared else self.key("grad", e.src),
@@ -164,7 +170,8 @@ class Writer:
             nums = F.backward_rule(g, i, F.value_expr(self.ev.grads[g.name]) or up,
                                    self.say_num)
         note = f"shape {dims(e.grad)} (as {e.src})"
-        self.sol.add(Step(title + (f"; path {e.src} -> {g.name}" if shared else ""),
+        path = f"path {e.src} → {g.name}" if shared else ""
+        self.sol.add(Step("; ".join(t for t in (title, path) if t),
                           None if shared else self.d(e.src), formula, nums,
                           value=F.shown(e.grad), note=note,
                           key=None if shared else self.key("grad", e.src), detail="brief"))

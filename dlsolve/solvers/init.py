@@ -135,11 +135,11 @@ def _results(sol: Solution, spec: InitProblem, out: list[Init]) -> None:
 
 
 def _notes(sol: Solution, spec: InitProblem) -> None:
-    sol.note("PyTorch's formulas (torch.nn.init): Xavier std = gain·sqrt(2/(fan_in + fan_out)); "
-             "Kaiming with mode fan_in, std = gain/sqrt(fan_in); LeCun = Kaiming with gain 1; "
-             "uniform bound a = sqrt(3)·std.")
+    sol.note("PyTorch's formulas (torch.nn.init): Xavier std = gain·√(2/(fan_in + fan_out)); "
+             "Kaiming with mode fan_in, std = gain/√fan_in; LeCun = Kaiming with gain 1; "
+             "uniform bound a = √3·std.")
     if not spec.nonlinearity:
-        sol.note("No nonlinearity given: He uses relu's gain sqrt(2), Xavier and LeCun "
+        sol.note("No nonlinearity given: He uses relu's gain √2, Xavier and LeCun "
                  "linear's gain 1.")
     if spec.nonlinearity == "leaky_relu":
         sol.note(f"leaky_relu's gain uses negative_slope {spec.negative_slope:g} "

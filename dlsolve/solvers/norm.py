@@ -1,4 +1,4 @@
-"""Batch and layer normalisation worked as an exam answer: statistics, x_hat, γx_hat + β.
+"""Batch and layer normalisation worked as an exam answer: statistics, x̂, γx̂ + β.
 
 Batchnorm takes each feature (a column) over the batch; layernorm each sample (a row) over
 its features. One column (row) is worked in full and the others tabulated; in train mode
@@ -13,7 +13,7 @@ import numpy as np
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels.norm import Forward, forward, running
-from dlsolve.solvers.norm_backward import backward
+from dlsolve.solvers.norm_backward import backward, hat
 from dlsolve.spec.norm import NormProblem
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
 
@@ -26,7 +26,8 @@ def solve(spec: NormProblem) -> Solution:
     axis = 0 if spec.type == "batchnorm" else 1
     what = "batch" if axis == 0 else "layer"
     sol = Solution("norm", f"{what.title()} normalisation of a {len(spec.x)}×{len(spec.x[0])} "
-                   f"input" + (f" ({spec.mode} mode)" if axis == 0 else ""), answer=("output",))
+                   f"input" + (f" ({spec.mode} mode)" if axis == 0 else ""),
+                   answer=("mean", "var", "x_hat", "output"))
     _givens(sol, spec)
     eval_ = not spec.batch_stats
     f = forward(spec.x, axis, spec.eps, spec.gamma, spec.beta,
@@ -105,16 +106,17 @@ def _normalise(sol: Solution, spec: NormProblem, f: Forward) -> None:
         i, j = (t, 0) if a == 0 else (0, t)
         cell = f"{i + 1}{j + 1}"
         g, b = spec.gamma[j], spec.beta[j]
-        sol.add(Step("", Sym(f"xhat_{cell}"), (Sym(f"x_{cell}") - Sym("mu_1")) / Sym("s_1"),
+        sol.add(Step("", hat(cell), (Sym(f"x_{cell}") - Sym("mu_1")) / Sym("s_1"),
                      (Num(x[i, j]) - Num(f.mean[0])) / Num(f.std[0]), value=f.x_hat[i, j],
                      key="x_hat"),
-                Step("", Sym(f"y_{cell}"), Sym(f"gamma_{j + 1}") * Sym(f"xhat_{cell}")
+                Step("", Sym(f"y_{cell}"), Sym(f"gamma_{j + 1}") * hat(cell)
                      + Sym(f"beta_{j + 1}"), Num(g) * Num(f.x_hat[i, j]) + Num(b),
                      value=f.output[i, j], key="output"))
     big = "full" if x.size > BIG else "exam"
-    sol.add(MatrixStep("Normalised x_hat = (x - μ)/√(σ² + ε)", Sym("xhat"), f.x_hat.tolist(),
-                       key="x_hat", detail=big),
-            MatrixStep("Output y = γ x_hat + β (γ, β per feature)", Sym("y"), f.output.tolist(),
+    sol.add(MatrixStep("Normalised: (x - μ)/√(σ² + ε), entry by entry", Sym("x_hat"),
+                       f.x_hat.tolist(), key="x_hat", detail=big),
+            MatrixStep("Output: γ times the normalised value, plus β (γ, β per feature)",
+                       Sym("y"), f.output.tolist(),
                        key="output", detail="full" if x.size > BIG else "brief"))
     if x.size > BIG:
         sol.add(Note(f"The other {x.size - WORKED} entries follow the same two lines with "
@@ -142,7 +144,7 @@ def _running(sol: Solution, spec: NormProblem, f: Forward) -> None:
                       tuple((k + 1, rm[k], rv[k]) for k in range(len(rm))), detail="brief"))
     sol.set("running_mean", rm)
     sol.set("running_var", rv)
-    sol.answer = ("output", "running_mean", "running_var")
+    sol.answer = sol.answer + ("running_mean", "running_var")
 
 
 def _notes(sol: Solution, spec: NormProblem) -> None:

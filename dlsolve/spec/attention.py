@@ -94,6 +94,9 @@ def _options(r: Reader, tq: int, tk: int, dk: int, dv: int) -> tuple[Any, ...]:
     heads = r.get("heads", positive_int, 1)
     scale = r.get("scale", either(boolean, positive, what="true, false or a positive number"),
                   True)
+    if not isinstance(scale, bool) and scale is not BAD and scale > LIMIT:
+        r.expected("scale", f"a scale of at most {LIMIT:g} (a larger one overflows the scores "
+                            "to inf)", Said(f"{scale:g}"))
     mask = _mask(r, tq, tk)
     w_o = r.get("W_o", matrix(), None)
     too_big(r, "W_o", w_o)
@@ -104,11 +107,16 @@ def _options(r: Reader, tq: int, tk: int, dk: int, dv: int) -> tuple[Any, ...]:
                                 f"{what} ({d}), got {heads}")
     if w_o not in (None, BAD) and len(w_o) != dv:
         r.expected("W_o", f"{dv} rows (the width of the concatenated heads)",
-                   Said(f"{len(w_o)} rows"))
+                   Said(row_count(len(w_o))))
     return scale, mask, heads, w_o
 
 
 LIMIT = 1e50  # larger entries overflow Q Kᵀ (products of three matrices)
+
+
+def row_count(n: int) -> str:
+    """``1 row``, ``3 rows``."""
+    return f"{n} row{'s' * (n != 1)}"
 
 
 def too_big(r: Reader, key: str, rows: Any) -> None:
@@ -126,7 +134,7 @@ def _width(r: Reader, key: str, rows: Any, width: int, what: str) -> None:
 
 def _count(r: Reader, key: str, rows: Any, n: int, what: str) -> None:
     if rows is not BAD and len(rows) != n:
-        r.expected(key, f"{n} row{'s' * (n != 1)} ({what})", Said(f"{len(rows)} rows"))
+        r.expected(key, f"{row_count(n)} ({what})", Said(row_count(len(rows))))
 
 
 def _direct(r: Reader) -> dict[str, Any] | None:
@@ -196,6 +204,9 @@ def _bit(v: Any) -> int:
     return int(v)
 
 
+MAX_TABLE = 10000  # entries of a positional-encoding table
+
+
 def _positional(r: Reader) -> Any:
     if not r.has("positional"):
         return None
@@ -221,4 +232,8 @@ def _positional(r: Reader) -> Any:
     if BAD in (positions, d, base):
         return BAD
     positions = positions if isinstance(positions, list) else [positions]
+    if len(positions) * d > MAX_TABLE:
+        c.fail("d_model", f"expected a table of at most {MAX_TABLE} entries (positions × "
+                          f"d_model), got {len(positions)} × {d}")
+        return BAD
     return Positional([float(number(p)) for p in positions], d, float(base), False)

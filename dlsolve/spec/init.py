@@ -45,6 +45,9 @@ def _named(options: tuple[str, ...], what: str) -> Any:
     return conv
 
 
+MAX_SLOPE = 1e100
+
+
 def parse(r: Reader) -> InitProblem | None:
     r.allow(COMMON_FIELDS + ("scheme", "fan_in", "fan_out", "shape", "nonlinearity",
                              "negative_slope"))
@@ -54,6 +57,9 @@ def parse(r: Reader) -> InitProblem | None:
     schemes = r.get("scheme", vector(scheme, what="a list of schemes") if table else scheme)
     nonlin = r.get("nonlinearity", _named(NONLINEARITIES, "a nonlinearity"), None)
     slope = r.get("negative_slope", nonneg, 0.01)
+    if slope is not BAD and slope > MAX_SLOPE:
+        r.expected("negative_slope", f"a slope of at most {MAX_SLOPE:g} (1 + slope² must stay "
+                                     "finite)", Said(f"{slope:g}"))
     if r.has("negative_slope") and nonlin not in ("leaky_relu", BAD):
         r.fail("negative_slope", "only leaky_relu has a negative slope (nonlinearity: "
                                  "leaky_relu)")

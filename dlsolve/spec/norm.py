@@ -69,6 +69,10 @@ def parse(r: Reader) -> NormProblem | None:
     momentum = r.get("momentum", at_most_one, 0.1)
     per_pos = either(vector(nonneg, length=d), nonneg, what=f"{d} numbers >= 0 or one")
     rmean, rvar = r.get("running_mean", per, 0.0), r.get("running_var", per_pos, 1.0)
+    for key, v in (("gamma", gamma), ("beta", beta), ("running_mean", rmean),
+                   ("running_var", rvar)):
+        if v is not BAD:
+            too_big(r, key, [v] if isinstance(v, list) else [[v]])
     grad = _grad(r, x)
     if not r.ok:
         return None
@@ -130,7 +134,14 @@ def _degenerate(r: Reader, kind: str, mode: str, x: list[list[float]], eps: floa
     elif kind == "batchnorm" and eps == 0 and 0 in _per(rvar, len(x[0])):
         r.fail("running_var", "a running variance of 0 with epsilon 0 divides by 0")
     elif kind == "layernorm" and eps == 0:
+        import numpy as np
+
+        a = np.asarray(x, dtype=float)
+        with np.errstate(under="ignore"):  # the kernel's variance, underflow included
+            var = ((a - a.mean(axis=1)[:, None]) ** 2).mean(axis=1)
         for i, row in enumerate(x):
-            if max(row) == min(row):
-                r.fail(("input", i), f"sample {i + 1} is constant: variance 0 with epsilon 0 "
+            if var[i] == 0:
+                what = "is constant" if max(row) == min(row) else \
+                    "varies too little for a float (its variance underflows to 0)"
+                r.fail(("input", i), f"sample {i + 1} {what}: variance 0 with epsilon 0 "
                                      "divides 0 by 0; give epsilon > 0")

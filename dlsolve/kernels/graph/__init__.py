@@ -20,7 +20,8 @@ or programmatically, gate by gate (an argument is a node name or a constant)::
 Values may be numbers, vectors or matrices (nested lists or arrays): ``@`` is the matrix
 product, ``+ - * / **`` and the functions are elementwise with NumPy broadcasting (the
 gradient summed back to the input's shape), ``sum``/``mean``/``max``/``min`` of one array
-reduce it, ``transpose(X)`` transposes. Shapes are checked (``GraphError`` says which).
+reduce it (``sum(X, axis=0)``, ``mean(X, axis=1)`` along one axis, as torch's ``dim=``),
+``transpose(X)`` transposes. Shapes are checked (``GraphError`` says which).
 
 ``Graph.evaluate(values, upstream=1)`` returns an ``Evaluation``:
 

@@ -20,6 +20,7 @@ from dlsolve.kernels.graph.parse import Assign, Name, Num, Op, Tree
 
 OWN_FUNCTIONS = ("exp", "log", "ln", "sqrt", "abs", "max", "min", "sum", "mean", "transpose",
                  "softmax")
+AXIS_FUNCTIONS = ("sum", "mean")  # sum(X, axis=0), as torch.sum(X, dim=0)
 UNARY_ONLY = ("exp", "log", "sqrt", "abs", "sum", "mean", "transpose", "softmax")
 CONSTANTS = {"e": 2.718281828459045, "pi": 3.141592653589793}
 RESERVED = ("output",)
@@ -177,7 +178,7 @@ class _Lowering:
         fn = "log" if t.fn == "ln" else t.fn
         if fn in OWN_FUNCTIONS:
             self.check_args(t, fn, args)
-            return self.emit(name, "call", args, fn, auto=auto)
+            return self.emit(name, "call", args, fn, t.kwargs, auto=auto)
         act = lookup(fn)
         if act is None:
             close = difflib.get_close_matches(t.fn, function_names(), n=1)
@@ -193,9 +194,15 @@ class _Lowering:
         return self.emit(name, "call", args, act.name, params, auto)
 
     def check_args(self, t: Op, fn: str, args: tuple[str | float, ...]) -> None:
-        if t.kwargs:
-            raise GraphError(f"{t.fn} takes no parameters, got {t.kwargs[0][0]}=",
-                             self.source, t.column)
+        extra = [k for k, _ in t.kwargs if not (fn in AXIS_FUNCTIONS and k == "axis")]
+        if extra:
+            allowed = " (only axis=)" if fn in AXIS_FUNCTIONS else ""
+            raise GraphError(f"{t.fn} takes no parameter {extra[0]}={allowed}", self.source,
+                             t.column)
+        for _, v in t.kwargs:
+            if not float(v).is_integer() or abs(v) > 2:  # values are at most matrices
+                raise GraphError(f"{t.fn}: axis= takes a whole number (0, 1 or -1), got {v:g}",
+                                 self.source, t.column)
         if fn in UNARY_ONLY and len(args) != 1:
             raise GraphError(f"{t.fn} takes one argument, got {len(args)}", self.source,
                              t.column)

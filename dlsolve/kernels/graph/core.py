@@ -142,6 +142,8 @@ class Graph:
                 out = ops.forward(g.op, args, g.fn, g.activation, dict(g.params))
             except NonFinite as e:
                 raise GraphError(f"{g.name} is not finite at this point: {e}", g.source) from None
+            if not ops.finite(out):  # a sum, mean or product of large finite numbers
+                raise GraphError(f"{g.name} is not finite at this point: overflow", g.source)
             vals[g.name] = ops.np().asarray(out, dtype=float) if arrays else float(out)
         return vals
 
@@ -183,7 +185,7 @@ class Graph:
                 loc = ops.local(g.op, i, args, out, g.fn, g.activation, dict(g.params))
                 grad = ops.unbroadcast(loc * up, shape(args[i]))
             else:
-                loc, grad = None, ops.vjp(g.op, i, args, out, up, g.fn)
+                loc, grad = None, ops.vjp(g.op, i, args, out, up, g.fn, dict(g.params))
         except NonFinite as e:
             raise GraphError(f"the gradient of {g.name} with respect to {src} is not finite "
                              f"at this point: {e}", g.source) from None
@@ -233,6 +235,11 @@ def _check_shapes(g: Gate, args: list[Value], arrays: bool) -> None:
                              " do not match (nor broadcast)", g.source) from None
     elif g.fn == "transpose" and len(shapes[0]) > 2:
         raise GraphError(f"{g.name}: transpose takes a vector or a matrix", g.source)
+    elif g.params and g.fn in ("sum", "mean") and shapes[0]:
+        axis, rank = int(dict(g.params)["axis"]), len(shapes[0])
+        if not -rank <= axis < rank:
+            raise GraphError(f"{g.name}: {g.fn}(..., axis={axis}) needs an array with axis "
+                             f"{axis}, got {_dims(shapes[0])}", g.source)
 
 
 def _matmul_shapes(g: Gate, shapes: list[tuple[int, ...]]) -> None:
@@ -247,19 +254,37 @@ def _matmul_shapes(g: Gate, shapes: list[tuple[int, ...]]) -> None:
 
 def central_difference(graph: Graph, values: dict[str, Any], name: str, upstream: Any = 1.0,
                        direction: Any = None, h: float = 1e-6) -> float:
-    """(L(x + h·d) − L(x − h·d)) / 2h for input ``name`` along ``d`` (1 for a number)."""
+    """(L(x + h·d) − L(x − h·d)) / 2h for input ``name`` along ``d`` (1 for a number).
+
+    The step is h·max(1, |x|); where x ± step leaves a function's domain (log or sqrt of a
+    number smaller than the step) it becomes h·|x| (h times the smallest |entry|), then
+    a thousandth of that; if that too fails, the GraphError of the last try is raised.
+    """
     v = values[name]
     if not isinstance(v, (list, tuple)) and not hasattr(v, "shape"):
-        step = h * max(1.0, abs(float(v)))
-        plus, minus = dict(values), dict(values)
-        plus[name], minus[name] = float(v) + step, float(v) - step
-        return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * step)
-    n = ops.np()
-    x = n.asarray(v, dtype=float)
-    d = n.asarray(direction, dtype=float) if direction is not None else n.ones_like(x)
+        x: Value = float(v)
+        d: Value = 1.0
+        size, steps = abs(x), [h * max(1.0, abs(x))]
+    else:
+        n = ops.np()
+        x = n.asarray(v, dtype=float)
+        d = n.asarray(direction, dtype=float) if direction is not None else n.ones_like(x)
+        size, steps = float(n.abs(x)[x != 0].min(initial=1.0)), [h]
+    if 0 < size < 1:
+        steps += [t for t in (h * size, h * size / 1e3) if t > 0]
+    for step in steps[:-1]:
+        try:
+            return _difference(graph, values, name, upstream, x, d, step)
+        except GraphError:
+            pass
+    return _difference(graph, values, name, upstream, x, d, steps[-1])
+
+
+def _difference(graph: Graph, values: dict[str, Any], name: str, upstream: Any, x: Value,
+                d: Value, step: float) -> float:
     plus, minus = dict(values), dict(values)
-    plus[name], minus[name] = x + h * d, x - h * d
-    return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * h)
+    plus[name], minus[name] = x + step * d, x - step * d
+    return (graph.loss(plus, upstream) - graph.loss(minus, upstream)) / (2 * step)
 
 
 def dot(a: Value, b: Value) -> float:

@@ -119,10 +119,11 @@ def _call(fn: str, args: list[Value], act: Activation | None, params: dict[str, 
         return _safe(lambda: getattr(np(), UNARY_NP[fn])(x), why)
     if fn in ("max", "min"):
         return _extreme(fn, args)
-    if fn == "sum":
-        return x if isinstance(x, float) else np().asarray(x.sum())
-    if fn == "mean":
-        return x if isinstance(x, float) else np().asarray(x.mean())
+    if fn in ("sum", "mean"):
+        if isinstance(x, float) or x.ndim == 0:
+            return x
+        axis = int(params["axis"]) if "axis" in params else None
+        return np().asarray(x.sum(axis=axis) if fn == "sum" else x.mean(axis=axis))
     if fn == "transpose":
         return x if isinstance(x, float) else x.T.copy()
     if fn == "softmax":
@@ -260,15 +261,19 @@ def is_elementwise(op: str, fn: str, nargs: int) -> bool:
     return False
 
 
-def vjp(op: str, i: int, args: list[Value], out: Value, g: Value, fn: str = "") -> Value:
+def vjp(op: str, i: int, args: list[Value], out: Value, g: Value, fn: str = "",
+        params: dict[str, float] | None = None) -> Value:
     """The gradient reaching args[i] from upstream ``g`` for the non-elementwise gates."""
     x = args[0]
     if op == "matmul":
         return _matmul_vjp(i, args[0], args[1], g)
-    if fn == "sum":
-        return g * np().ones_like(x) if is_array(x) else g
-    if fn == "mean":
-        return g * np().ones_like(x) / x.size if is_array(x) else g
+    if fn in ("sum", "mean"):
+        if not is_array(x) or x.ndim == 0:
+            return g
+        axis = int(params["axis"]) if params and "axis" in params else None
+        spread = g if axis is None else np().expand_dims(g, axis)  # copied along the axis
+        count = x.size if axis is None else x.shape[axis]
+        return spread * np().ones_like(x) / (count if fn == "mean" else 1)
     if fn == "transpose":
         return g.T.copy() if is_array(x) else g
     if fn == "softmax":  # dx = y ⊙ (g - Σ_j g_j y_j), row by row
