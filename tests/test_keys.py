@@ -52,17 +52,18 @@ def test_givens_are_in_the_exam_symbols_named_form():
     sol = dlsolve.solve(PROBLEMS / "seed002-backprop-chain.yaml")
     got = {(str(g.name.name) if hasattr(g.name, "name") else "", g.meaning): g.value
            for g in sol.givens}
-    assert got[("x", "inputs")] == 0.1
-    assert got[("w1", "weights")] == 0.15 and got[("w2", "weights")] == 0.45
-    assert got[("b1", "biases")] == 0.4 and got[("b2", "biases")] == 0.65
-    assert got[("t", "targets")] == 0.25 and got[("eta", "learning rate")] == 0.4
+    assert got[("x", "input")] == 0.1
+    assert got[("w1", "weight")] == 0.15 and got[("w2", "weight")] == 0.45
+    assert got[("b1", "bias")] == 0.4 and got[("b2", "bias")] == 0.65
+    assert got[("t", "target")] == 0.25 and got[("eta", "learning rate")] == 0.4
 
 
 def test_matrix_form_givens_keep_each_layers_vectors_apart():
     sol = dlsolve.solve(PROBLEMS / "mazur-2-2-2.yaml")
     by_name = {g.name.name: g.value for g in sol.givens if hasattr(g.name, "name")}
-    assert by_name["W1"] == [[0.15, 0.2], [0.25, 0.3]]
-    assert by_name["b1"] == [0.35, 0.35] and by_name["b2"] == [0.6, 0.6]
+    # the network solver records them in the derivation's own symbols, layer by layer
+    assert [by_name[f"w1_{j}{i}"] for j in (1, 2) for i in (1, 2)] == [0.15, 0.2, 0.25, 0.3]
+    assert (by_name["b1_1"], by_name["b1_2"], by_name["b2_1"]) == (0.35, 0.35, 0.6)
 
 
 def test_model_equations_come_first_in_symbols():
@@ -79,9 +80,13 @@ def test_solver_recorded_givens_win():
     from dlsolve.givens import attach
     from dlsolve.steps import Solution
 
+    from dlsolve.api import parse
+    from dlsolve.spec.load import Document
+
+    spec = parse(Document({"kind": "softmax", "logits": [1, 2]}, "<mapping>"), "softmax")
     sol = Solution("softmax", "t")
     sol.given("z", [1, 2], "mine")
-    attach(sol, "softmax", None)
+    attach(sol, "softmax", spec)
     assert [g.meaning for g in sol.givens] == ["mine"]
 
 

@@ -122,7 +122,7 @@ def test_gd_table_shows_the_step_and_the_function_value():
     out = run(["gd", "--function", "x**2", "--start", "1.5", "--lr", "0.1", "--steps", "2",
                "--format", "text"]).stdout
     assert "| t | (x)" in out and "f(x)" in out and "α·∇f(x)" in out
-    assert "| 0 | [1.5]  | 2.25   | [3]   | [0.3]   |" in out
+    assert "| 0 | [1.5]  | 2.2500 | [3]   | [0.3]   |" in out   # one column, one decimals
 
 
 @pytest.mark.parametrize("state,message", [

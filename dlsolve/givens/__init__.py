@@ -36,16 +36,16 @@ def derive(kind: str, spec: Any) -> tuple[list[Given], Equations | None]:
 
 
 def attach(sol: Solution, kind: str, spec: Any) -> None:
-    """Give ``sol`` the givens of its spec unless its solver recorded its own, and its
-    network figures their biases."""
+    """Give ``sol`` the givens of its spec unless its solver recorded its own, its model's
+    equations unless it wrote them, and its network figures their biases."""
     if kind in ("forward", "backprop"):
         from dlsolve.givens.network import with_biases
 
         sol.steps = [with_biases(st, spec.net) if isinstance(st, Figure) and not st.biases
                      else st for st in sol.steps]
-    if sol.givens:
-        return
     givens, equations = derive(kind, spec)
-    sol.givens.extend(givens)
-    if equations is not None and equations.rows:
+    if not sol.givens:  # a solver that records its own givens keeps them
+        sol.givens.extend(givens)
+    if equations is not None and equations.rows and \
+            not any(isinstance(st, Equations) for st in sol.steps):
         sol.steps.insert(0, equations)

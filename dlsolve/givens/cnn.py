@@ -65,12 +65,17 @@ SKIP = {"dilation": "1×1", "bias": "yes", "padding": "0×0", "stride": "None",
 def params(spec: Any) -> tuple[list[Given], None]:
     out = [given("input", E.Seq(tuple(E.Num(d) for d in spec.input), "", "x"), "input shape")]
     for i, layer in enumerate(spec.layers, 1):
-        opts = [(k, _word(v)) for k, v in layer.options.items() if v is not None]
-        text = ", ".join(f"{k} {v}" for k, v in opts if SKIP.get(k) != v)
-        label = (layer.name + ": " if layer.name else "") + layer.type
-        out.append(given(E.Text(f"layer {i}"), E.Text(label + (", " + text if text else "")),
-                         f"layer {i}"))
+        out.append(given(E.Text(f"layer {i}"), E.Text(_layer_words(layer)), f"layer {i}"))
     return out, None
+
+
+def _layer_words(layer: Any) -> str:
+    """'conv2d, filters 8, kernel 3×3'; a wrapped layer in brackets."""
+    opts = [(k, f"({_layer_words(v)})" if hasattr(v, "options") else _word(v))
+            for k, v in layer.options.items() if v is not None]
+    text = ", ".join(f"{k} {v}" for k, v in opts if SKIP.get(k) != v)
+    label = (layer.name + ": " if layer.name else "") + layer.type
+    return label + (", " + text if text else "")
 
 
 def _word(value: Any) -> str:

@@ -221,6 +221,7 @@ def header_expr(col: Any) -> E.Expr | None:
     """
     if isinstance(col, E.Expr):
         return col
+    col = _ascii(col)
     if col in _HEADERS:
         return _HEADERS[col]
     m = _DERIV.fullmatch(col)
@@ -229,6 +230,17 @@ def header_expr(col: Any) -> E.Expr | None:
     if _SYMBOL.fullmatch(col):
         return E.Sym(col)
     return None
+
+
+def _ascii(col: str) -> str:
+    """The ASCII spelling of a header written with ∂, ′ or Greek letters ("∂E/∂a" -> "dE/da")."""
+    from dlsolve.render.formula import GREEK
+
+    if col.startswith("∂") or "′" in col or (len(col) <= 8 and any(c in col for c in "δσηε")):
+        col = col.replace("∂", "d").replace("′", "'")
+        for word, letter in GREEK.items():
+            col = col.replace(letter, word)
+    return col
 
 
 def _is_matrix(rows: Any) -> bool:

@@ -19,7 +19,7 @@ from dlsolve.steps import Equations, Heading, Note, Solution, Step
 
 PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[margin=2cm]{geometry}
-\usepackage{amsmath,amssymb,graphicx}
+\usepackage{amsmath,amssymb,graphicx,array}
 \setcounter{MaxMatrixCols}{40}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{2pt plus 1pt}
@@ -114,7 +114,8 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         if not rows:
             return "\\needspace{6\\baselineskip}\\textbf{Given}\\nopagebreak"
         return ("\\needspace{" + str(len(rows) + 2) + "\\baselineskip}" + head +
-                "\\begin{tabular}{@{}l@{\\quad}p{0.72\\linewidth}@{}}\n" + "\n".join(rows) +
+                "\\begin{tabular}{@{}>{\\raggedright\\arraybackslash}p{0.3\\linewidth}@{\\quad}"
+                ">{\\raggedright\\arraybackslash}p{0.64\\linewidth}@{}}\n" + "\n".join(rows) +
                 "\n\\end{tabular}")
 
     def render_Equations(self, step: Equations) -> str:

@@ -74,7 +74,7 @@ class TextRenderer(Renderer):
     def render_Equations(self, step: Equations) -> str:
         rows = [(self.p(a), self.p(b)) for a, b in step.rows]
         width = max(len(a) for a, _ in rows)
-        lines = [step.title] if step.title else []
+        lines = self.prose(step.title) if step.title else []
         for a, b in rows:
             lines += self.formula(f"{a.rjust(width)} = {b}")
         return "\n".join(lines)
@@ -88,7 +88,7 @@ class TextRenderer(Renderer):
 
     def render_Step(self, step: Step) -> str:
         parts, rel = self.forms(step)
-        lines = [step.title] if step.title else []
+        lines = self.prose(step.title) if step.title else []
         if parts:
             eq = parts[0]
             for sign, part in zip(self.signs(parts, rel, step), parts[1:]):
@@ -100,7 +100,7 @@ class TextRenderer(Renderer):
 
     def render_TableStep(self, step: TableStep) -> str:
         cells = [[self.header(c) for c in step.columns]] + self.table_text(step.rows)
-        lines = [step.title] if step.title else []
+        lines = self.prose(step.title) if step.title else []
         for group in column_groups(cells, self.width - len(INDENT)):
             lines += [INDENT + line for line in ascii_table([[r[c] for c in group if c < len(r)]
                                                              for r in cells])]
@@ -109,7 +109,7 @@ class TextRenderer(Renderer):
         return "\n".join(lines)
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
-        lines = [step.title] if step.title else []
+        lines = self.prose(step.title) if step.title else []
         name = self.p(step.name) + " =" if step.name is not None else ""
         for k, grid in enumerate(matrices(step.matrix)):
             label = name if k == 0 else ""
@@ -122,7 +122,7 @@ class TextRenderer(Renderer):
         return "\n".join(lines)
 
     def render_Figure(self, step: Figure) -> str:
-        lines = [step.title] if step.title else []
+        lines = self.prose(step.title) if step.title else []
         biases = dict(step.biases)
         for target in dict.fromkeys(t for _, t, _ in step.edges):
             ins = [f"{a} ({label})" if label else a for a, t, label in step.edges if t == target]

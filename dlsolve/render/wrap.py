@@ -98,4 +98,12 @@ def pack_items(items: list[str], width: int, indent: str, hang: str) -> list[str
             lines.append(hang + piece)
         else:
             lines[-1] += ("" if lines[-1] == indent else " ") + piece
-    return lines
+    out: list[str] = []
+    for line in lines:  # an item longer than a line (words, not a formula) breaks at spaces
+        if len(line) > width and ", " in line.strip():
+            first = line.startswith(indent) and line is lines[0]
+            out += wrap_prose(line[len(indent if first else hang):], width,
+                              indent if first else hang, hang)
+        else:
+            out.append(line)
+    return out

@@ -49,7 +49,8 @@ def solve(spec: InitProblem) -> Solution:
 
 
 def _givens(sol: Solution, spec: InitProblem) -> None:
-    sol.given("scheme", ", ".join(spec.schemes), "initialisation scheme")
+    for scheme in spec.schemes:   # one datum each, so a sheet's line can break between them
+        sol.given("scheme", scheme.replace("_", " "), "initialisation scheme")
     if spec.shape:
         sol.given("shape", spec.shape, "weight shape (PyTorch layout)")
     else:
