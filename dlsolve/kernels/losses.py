@@ -116,11 +116,11 @@ def convention(spec: LossSpec) -> str:
 OPTION_TEXT = {
     "multiclass_svm": lambda s: f" Margin Δ = {s.margin:g}; targets are class indices (0-based); "
                                 "a margin exactly 0 adds nothing to the gradient.",
-    "squared_hinge": lambda s: " Labels ±1 (0 is read as -1).",
     "categorical_hinge": lambda s: " A margin exactly 0 adds nothing to the gradient; ties of the "
                                    "max share its gradient evenly.",
-    "kl_divergence": lambda s: f" Predictions are clipped to [ε, 1] with ε = {s.epsilon:g} "
-                               "(Keras); targets are not clipped.",
+    "kl_divergence": lambda s: f" Predictions are clipped to [ε, 1] as Keras clips them, with "
+                               f"ε = {s.epsilon:g} (Keras's own ε is 1e-7); targets are not "
+                               "clipped.",
     "huber": lambda s: f" δ = {s.delta:g}.",
     "smooth_l1": lambda s: f" β = {s.beta:g}" + (" (β = 0 is the L1 loss)." if s.beta == 0
                                                  else "."),

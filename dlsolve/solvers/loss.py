@@ -150,7 +150,8 @@ def solve(spec: LossProblem) -> Solution:
     k = len(spec.predictions[0])
     prefix = "p" if ls.name in L.PROBABILITIES and not ls.from_logits else (
         "s" if ls.name == "multiclass_svm" else "o")
-    names = [f"{prefix}{j + 1}" for j in range(k)]
+    first = 0 if ls.name == "multiclass_svm" else 1  # s_j with j the 0-based class index
+    names = [f"{prefix}{j + first}" for j in range(k)]
     _givens(sol, spec, names)
     sol.add(Note(L.convention(ls)))
     if spec.converted_labels:
