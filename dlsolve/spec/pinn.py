@@ -60,7 +60,8 @@ def _formula(r: Reader, key: str, text: str, variables: list[str]) -> Any:
         e = parse(text, variables)[0]
     except ParseError as err:
         hint = "; give named constants in values:" if "unknown name" in str(err) else ""
-        r.fail(key, f"{err}{hint} (got {r.raw(key)!r})")
+        said = re.sub(r"\by_d(\d)", lambda m: "y" + "'" * int(m.group(1)), str(err))
+        r.fail(key, f"{said}{hint} (got {r.raw(key)!r})")
         return BAD
     bad = sorted({type(f).__name__ for f in e.atoms(sp.Function)} - SMOOTH)
     if bad:
@@ -98,8 +99,10 @@ def _target(r: Reader, k: Any, v: Any, values: dict[str, float]) -> float | None
         e, syms = parse(v, sorted(values))
         value = complex(e.subs({s: values[s.name] for s in syms}).evalf(30))
     except (ParseError, TypeError) as err:
-        r.fail(("boundary", k), f"expected a number or a formula in the constants ({err}), "
-                                f"got {v!r}")
+        consts = ", ".join(sorted(values)) or "none given"
+        why = "x is not allowed: a target is a number" if "'x'" in str(err) else str(err)
+        r.fail(("boundary", k), f"expected a number or a formula of numbers and the constants "
+                                f"of values: ({consts}); {why}, got {v!r}")
         return None
     if value.imag:
         r.fail(("boundary", k), f"expected a real target, got {v!r} = {value}")
