@@ -44,7 +44,7 @@ def test_wrong_U_and_bias(tmp_path):
 
 def test_missing_gate(tmp_path):
     fails(tmp_path, GOOD.replace("  o: {W: [[0, 0]], U: [[0]], b: [0]}\n", ""),
-          "spec.yaml:5:", "weights: expected every gate of an lstm cell (i, f, g, o), got no o "
+          "spec.yaml:5:", "weights: expected every gate of the lstm cell (i, f, g, o), got no o "
                           "(output gate)")
 
 
@@ -52,7 +52,8 @@ def test_unknown_gate_did_you_mean(tmp_path):
     text = GOOD.replace("kind: rnn\ncell: lstm", "kind: rnn\ncell: gru").replace(
         "  i:", "  r:").replace("  f:", "  z:").replace("  g:", "  n:").replace(
         "  o: {W: [[0, 0]], U: [[0]], b: [0]}\n", "  zz: {W: [[0, 0]], U: [[0]]}\n")
-    fails(tmp_path, text, "weights.zz: not a gate of an gru cell; did you mean 'z'?")
+    fails(tmp_path, text, "weights.zz: expected a gate of the gru cell (r, z, n, PyTorch's order), "
+                          "did you mean 'z'? got 'zz'")
 
 
 def test_missing_matrix(tmp_path):

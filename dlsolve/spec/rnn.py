@@ -184,11 +184,11 @@ def _gate_readers(r: Reader, wr: Reader, raw: dict, cell: str) -> dict[str, Read
         if key not in names:
             close = difflib.get_close_matches(str(key), names, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            wr.fail(key, f"not a gate of an {cell} cell; {hint}(gates: {', '.join(names)}, "
-                         f"PyTorch's order)", at_key=True)
+            wr.fail(key, f"expected a gate of the {cell} cell ({', '.join(names)}, PyTorch's "
+                         f"order), {hint}got {key!r}", at_key=True)
     missing = [g for g in names if g not in raw]
     if missing:
-        r.fail("weights", f"expected every gate of an {cell} cell ({', '.join(names)}), got no "
+        r.fail("weights", f"expected every gate of the {cell} cell ({', '.join(names)}), got no "
                           + " and no ".join(f"{g} ({GATE_NAMES[g]})" for g in missing))
     readers = {}
     for g in names:
