@@ -257,3 +257,13 @@ def test_delta_and_beta_are_symbols_in_the_formula_numbers_in_the_substitution()
 def test_squared_hinge_says_its_label_reading_once():
     text = _text({"loss": "squared_hinge", "predictions": [0.6, 0.4], "targets": [0, 1]})
     assert text.count("read as -1") == 1
+
+
+@pytest.mark.parametrize("spec", [
+    {"loss": "huber", "delta": 1e308, "predictions": [1e308, -1e308], "targets": [-1e308, 1e308]},
+    {"loss": "squared_hinge", "predictions": [1e308, -1e308], "targets": [-1, 1]},
+])
+def test_an_overflow_is_said_not_silent(spec):
+    sol = dlsolve.solve({"kind": "loss", **spec})
+    assert sol.results["loss"] == math.inf
+    assert any("overflows double precision" in n for n in sol.notes)

@@ -171,3 +171,19 @@ def test_an_overflowing_loss_is_said():
     sol = solve(trial="x**2", equation="y'' + y", collocation=[1e140])
     assert sol.results["loss"] == math.inf
     assert any("overflows double precision" in n for n in sol.notes)
+
+
+@pytest.mark.parametrize("yaml, message", [
+    ('trial: "exp(exp(exp(exp(exp(sin(x))))))*tan(x)**x"\nequation: "y\'\'\'\'\'\' + y"\n'
+     'collocation: [0.1]', "2:8: trial: expected a trial whose derivatives stay exam-sized "
+     "(at most 3000 terms and factors), got ŷ'''' beyond that"),
+    ('trial: "' + "+".join(f"sin({i}*x)" for i in range(60)) + '"\nequation: "y"\n'
+     'collocation: [0]', "2:8: trial: expected a formula of at most 400 characters, got "),
+    ('trial: "x"\nequation: "' + " + ".join(["y"] * 120) + '"\ncollocation: [0]',
+     "3:11: equation: expected a formula of at most 400 characters, got 477 characters"),
+])
+def test_formulas_too_big_for_an_exam_are_refused_quickly(tmp_path, yaml, message):
+    p = write(tmp_path, "kind: pinn\n" + yaml + "\n")
+    res = run(["pinn", p])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert message in res.stderr, res.stderr

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import losses as L
@@ -164,6 +166,9 @@ def solve(spec: LossProblem) -> Solution:
     grad = loss_gradient.section(sol, ls, spec.targets, spec.predictions, names, tnames,
                                  WORKED_SAMPLES)
     sol.set("gradient", grad if len(grad) > 1 else grad[0])
+    if not all(math.isfinite(v) for v in [loss, *(g for row in grad for g in row)]):
+        sol.note("The loss or its gradient overflows double precision (beyond ±1.8e308): "
+                 "those values are inf or nan.")
     return sol
 
 
