@@ -60,10 +60,15 @@ def _tidy(r: Any, spec: PinnProblem) -> Any:
     return r
 
 
+def operator(spec: PinnProblem) -> E.Expr:
+    """The equation's left side as a formula in y, y', y'', ... (SymPy's term order)."""
+    names = {f"y_d{k}": Sym(prime(k)) for k in range(1, spec.order + 1)}
+    return substitute(from_sympy(spec.equation), names)
+
+
 def residual_steps(sol: Solution, spec: PinnProblem, ds: list[Any],
                    subs: dict[Any, Any]) -> list[float]:
-    names = {f"y_d{k}": Sym(prime(k)) for k in range(1, spec.order + 1)}
-    shown = substitute(from_sympy(spec.equation), names)
+    shown = operator(spec)
     ys = {sp.Symbol("y", real=True): ds[0]}
     ys.update({sp.Symbol(f"y_d{k}", real=True): ds[k] for k in range(1, spec.order + 1)})
     r = _tidy(spec.equation.subs(subs).subs(ys), spec)
@@ -152,7 +157,7 @@ def _givens(sol: Solution, spec: PinnProblem) -> None:
     sol.given("y_hat", from_sympy(spec.trial), "trial solution ŷ(x)")
     for name, v in spec.values.items():
         sol.given(name, v, "constant")
-    sol.given("R", spec.equation_text + " = 0", "the equation (y stands for ŷ)")
+    sol.given("R", E.Relation(operator(spec), "=", Num(0)), "the equation (y stands for ŷ)")
     sol.given("x_f", spec.collocation, "collocation points")
     if spec.boundary:
         sol.given("x_b", [b[0] for b in spec.boundary], "boundary points")
