@@ -50,6 +50,8 @@ def test_vote_tie_goes_to_the_smallest_label_and_names_work():
      "3:10: weights: weights apply to method: mean only"),
     ("weights: [1]\npredictions: [1, 2]", "2:10: weights: expected 2 weights"),
     ("method: best\npredictions: [1, 2]", "2:9: method: expected one of mean, median, vote"),
+    ("method: vote\nclasses: [cat, dog]\npredictions: [[0, 1], [1, 1]]",
+     "3:10: classes: expected no classes with method: vote"),
 ])
 def test_bad_input(tmp_path, yaml, message):
     p = write(tmp_path, "kind: ensemble\n" + yaml + "\n")
@@ -63,3 +65,13 @@ def test_self_check_at_full_detail():
     sol = dlsolve.solve(str(PROBLEMS / "ensemble-soft-vote.yaml"))
     assert "Check: the averaged probabilities sum to 1 ✓" in sol.render("text", detail="full")
     assert "Check:" not in sol.render("text")
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ({"predictions": [[1e308, 2.0], [1e308, 2.0]]}, [1e308, 2.0]),
+    ({"predictions": [1e308, 1e308], "weights": [1e308, 1e308]}, 1e308),
+    ({"predictions": [-1e308, -1e308, 1.0], "weights": [1, 1, 0]}, -1e308),
+    ({"method": "median", "predictions": [1e308, 1.7e308]}, 1.35e308),
+])
+def test_values_near_the_float_limit_average_without_overflow(spec, expected):
+    assert solve(**spec)["ensemble"] == pytest.approx(expected, rel=1e-15)

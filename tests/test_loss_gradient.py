@@ -124,7 +124,7 @@ def test_each_derivative_is_a_step():
                          "targets": [0, 0]})
     text = sol.render("text")
     assert "∂L/∂o1 = (o1 - t1)/2 = (0.5 - 0)/2" in text
-    assert "∂L/∂o2 = 1·sign(o2 - t2)/2 = 1·sign(3 - 0)/2" in text
+    assert "∂L/∂o2 = δ·sign(o2 - t2)/2 = 1·sign(3 - 0)/2" in text
 
 
 def test_self_check_line_at_full_detail_only():

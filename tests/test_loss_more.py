@@ -232,3 +232,38 @@ def test_check_grades_the_new_results(tmp_path):
     pinn = PROBLEMS / "seed004-q5vi-pinn-perturbed.yaml"
     ans = write(tmp_path, "loss_physics: 0.001189\nloss: 0.004195\n", "pinn.yaml")
     assert run(["check", pinn, ans]).exit_code == 0
+
+
+def _text(spec):
+    return dlsolve.solve({"kind": "loss", **spec}).render("text")
+
+
+def test_svm_scores_are_named_by_their_0_based_class_as_y_is():
+    text = _text({"loss": "multiclass_svm", "margin": 10, "predictions": [13, -7, 11],
+                  "targets": [0]})
+    assert "L_1 = max(0, s1 - s0 + Δ) = max(0, -7 - 13 + 10) = 0" in text
+    assert "L_2 = max(0, s2 - s0 + Δ) = max(0, 11 - 13 + 10) = 8" in text
+    assert "∂L/∂s0 = -(" in text and "s3" not in text
+
+
+def test_delta_and_beta_are_symbols_in_the_formula_numbers_in_the_substitution():
+    text = _text({"loss": "smooth_l1", "beta": 2, "predictions": [0.5, 3], "targets": [0, 0]})
+    assert "E_1 = 1/2·(o1 - t1)^2/β = 1/2·(0.5 - 0)^2/2 = 0.0625" in text
+    assert "E_2 = |o2 - t2| - 1/2·β = |3 - 0| - 1/2·2 = 2" in text
+    text = _text({"loss": "huber", "delta": 1, "predictions": [3], "targets": [0]})
+    assert "E_1 = δ·(|o1 - t| - 1/2·δ) = 1·(|3 - 0| - 1/2·1) = 2.5" in text
+
+
+def test_squared_hinge_says_its_label_reading_once():
+    text = _text({"loss": "squared_hinge", "predictions": [0.6, 0.4], "targets": [0, 1]})
+    assert text.count("read as -1") == 1
+
+
+@pytest.mark.parametrize("spec", [
+    {"loss": "huber", "delta": 1e308, "predictions": [1e308, -1e308], "targets": [-1e308, 1e308]},
+    {"loss": "squared_hinge", "predictions": [1e308, -1e308], "targets": [-1, 1]},
+])
+def test_an_overflow_is_said_not_silent(spec):
+    sol = dlsolve.solve({"kind": "loss", **spec})
+    assert sol.results["loss"] == math.inf
+    assert any("overflows double precision" in n for n in sol.notes)

@@ -99,7 +99,10 @@ def test_many_points_are_tabled_and_capped():
 
 def test_givens_and_answer():
     sol = solve(trial="exp(-x)", equation="y' + y", collocation=[0], boundary={0: 1})
-    assert sol.givens[0].value == "exp(-x)"
+    assert "| y_hat    | e^(-x) " in sol.render("text")  # a formula, not the typed code
+    assert [g.value for g in sol.givens[-2:]] == [1.0, 1.0]  # w_p, w_b
+    typed = solve(trial="exp(-x)", equation="y' + 0.5*y", collocation=[0]).render("text")
+    assert "| R " in typed and "y/2 + y' = 0" in typed and "0.5*y" not in typed
     assert sol.answer == ("loss_physics", "loss_boundary", "loss")
 
 
@@ -143,3 +146,46 @@ def test_json_results_at_full_precision():
     doc = json.loads(res.stdout)
     assert set(doc["results"]) >= {"residuals", "loss_physics", "boundary_errors",
                                    "loss_boundary", "loss"}
+
+
+def test_boundary_error_reads_formula_then_numbers_with_a_negative_target_bracketed():
+    sol = solve(trial="exp(-x)", equation="y' + y", collocation=[0], boundary={0: -1})
+    text = sol.render("text")
+    assert "e_1 = y(0) - y_b1 = 1 - (-1) = 2" in text
+    assert "L_bc = " in text and "L_phys = " in text
+
+
+@pytest.mark.parametrize("yaml, message", [
+    ('trial: "sin(x)"\nequation: "y\'\' + z"\ncollocation: [0]',
+     "equation: unknown name 'z': the variables are x, y, y', y''"),
+    ('trial: "sin(x)"\nequation: "y"\ncollocation: [0]\nboundary: {0: "x + 1"}',
+     "5:11: boundary[0]: expected a number or a formula of numbers and the constants of "
+     "values: (none given); x is not allowed"),
+])
+def test_messages_speak_the_user_s_notation(tmp_path, yaml, message):
+    p = write(tmp_path, "kind: pinn\n" + yaml + "\n")
+    res = run(["pinn", p])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert message in res.stderr and "y_d" not in res.stderr, res.stderr
+
+
+def test_an_overflowing_loss_is_said():
+    sol = solve(trial="x**2", equation="y'' + y", collocation=[1e140])
+    assert sol.results["loss"] == math.inf
+    assert any("overflows double precision" in n for n in sol.notes)
+
+
+@pytest.mark.parametrize("yaml, message", [
+    ('trial: "exp(exp(exp(exp(exp(sin(x))))))*tan(x)**x"\nequation: "y\'\'\'\'\'\' + y"\n'
+     'collocation: [0.1]', "2:8: trial: expected a trial whose derivatives stay exam-sized "
+     "(at most 3000 terms and factors), got ŷ'''' beyond that"),
+    ('trial: "' + "+".join(f"sin({i}*x)" for i in range(60)) + '"\nequation: "y"\n'
+     'collocation: [0]', "2:8: trial: expected a formula of at most 400 characters, got "),
+    ('trial: "x"\nequation: "' + " + ".join(["y"] * 120) + '"\ncollocation: [0]',
+     "3:11: equation: expected a formula of at most 400 characters, got 477 characters"),
+])
+def test_formulas_too_big_for_an_exam_are_refused_quickly(tmp_path, yaml, message):
+    p = write(tmp_path, "kind: pinn\n" + yaml + "\n")
+    res = run(["pinn", p])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert message in res.stderr, res.stderr

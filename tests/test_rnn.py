@@ -340,3 +340,21 @@ def test_softmax_output_gradient_is_y_minus_t_with_cce():
     bp = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
     y = fw.steps[0].y
     assert bp.steps[0].dzy == pytest.approx([y[0], y[1] - 1, y[2]])
+
+
+
+def test_parameter_sums_name_the_cell_or_the_gate_in_words():
+    res = run(["rnn", PROBLEMS / "rnn-bptt-three-steps.yaml"])
+    assert "W of the cell" in res.output and "of gate rnn" not in res.output
+    res = run(["rnn", PROBLEMS / "lstm-one-step.yaml"])
+    assert res.exit_code == 0
+
+
+def test_batched_spectral_norms_agree_with_the_plain_power_iteration():
+    from dlsolve.kernels import gradflow as G
+    from dlsolve.kernels.vec import Mat
+
+    rng = np.random.default_rng(5)
+    ms = [Mat(rng.normal(size=(3, 3)).tolist()) for _ in range(3000)]  # batched: NumPy
+    assert len(ms) * 9 > G.MANY
+    assert G.norms(ms) == pytest.approx([G.norm(m) for m in ms], rel=1e-10)

@@ -44,7 +44,7 @@ def test_wrong_U_and_bias(tmp_path):
 
 def test_missing_gate(tmp_path):
     fails(tmp_path, GOOD.replace("  o: {W: [[0, 0]], U: [[0]], b: [0]}\n", ""),
-          "spec.yaml:5:", "weights: expected every gate of an lstm cell (i, f, g, o), got no o "
+          "spec.yaml:5:", "weights: expected every gate of the lstm cell (i, f, g, o), got no o "
                           "(output gate)")
 
 
@@ -52,7 +52,8 @@ def test_unknown_gate_did_you_mean(tmp_path):
     text = GOOD.replace("kind: rnn\ncell: lstm", "kind: rnn\ncell: gru").replace(
         "  i:", "  r:").replace("  f:", "  z:").replace("  g:", "  n:").replace(
         "  o: {W: [[0, 0]], U: [[0]], b: [0]}\n", "  zz: {W: [[0, 0]], U: [[0]]}\n")
-    fails(tmp_path, text, "weights.zz: not a gate of an gru cell; did you mean 'z'?")
+    fails(tmp_path, text, "weights.zz: expected a gate of the gru cell (r, z, n, PyTorch's order), "
+                          "did you mean 'z'? got 'zz'")
 
 
 def test_missing_matrix(tmp_path):
@@ -149,3 +150,20 @@ def test_stacked_weights_shapes(tmp_path):
             "  weight_hh: [[1], [0], [1]]\n  bias_ih: [0, 0]\n")
     fails(tmp_path, text, "weights.weight_ih: expected a 3×1 matrix",
           "weights.bias_ih: expected 3 numbers")
+
+
+def _plain(T, H):
+    U = [[0.01] * H for _ in range(H)]
+    return (f"kind: rnn\ncell: rnn\ninputs: {[[0.5]] * T}\n"
+            f"weights:\n  rnn: {{W: {[[0.1]] * H}, U: {U}}}\n")
+
+
+def test_a_problem_too_big_to_work_by_hand_is_refused_not_run_for_minutes(tmp_path):
+    fails(tmp_path, _plain(200, 40), "spec.yaml:5:3: weights: expected a problem worked by hand: "
+          "at most 250,000 multiply-adds per forward pass (T·gates·H·(H + D)), got "
+          "200·1·40·(40 + 1) = 328,000")
+
+
+def test_more_than_500_steps_are_refused(tmp_path):
+    fails(tmp_path, _plain(501, 1), "spec.yaml:3:9: inputs: expected at most 500 steps, got 501")
+    assert run(["rnn", write(tmp_path, _plain(500, 1))]).exit_code == 0

@@ -116,11 +116,11 @@ def convention(spec: LossSpec) -> str:
 OPTION_TEXT = {
     "multiclass_svm": lambda s: f" Margin Δ = {s.margin:g}; targets are class indices (0-based); "
                                 "a margin exactly 0 adds nothing to the gradient.",
-    "squared_hinge": lambda s: " Labels ±1 (0 is read as -1).",
     "categorical_hinge": lambda s: " A margin exactly 0 adds nothing to the gradient; ties of the "
                                    "max share its gradient evenly.",
-    "kl_divergence": lambda s: f" Predictions are clipped to [ε, 1] with ε = {s.epsilon:g} "
-                               "(Keras); targets are not clipped.",
+    "kl_divergence": lambda s: f" Predictions are clipped to [ε, 1] as Keras clips them, with "
+                               f"ε = {s.epsilon:g} (Keras's own ε is 1e-7); targets are not "
+                               "clipped.",
     "huber": lambda s: f" δ = {s.delta:g}.",
     "smooth_l1": lambda s: f" β = {s.beta:g}" + (" (β = 0 is the L1 loss)." if s.beta == 0
                                                  else "."),
@@ -171,27 +171,56 @@ def sample(spec: LossSpec, t: list[float], o: list[float]) -> SampleLoss:
     elif name == "hinge":
         terms = [max(0.0, 1 - ti * oi) for ti, oi in zip(t, o)]
     elif name == "bce":
-        terms = []
-        for k, (ti, oi) in enumerate(zip(t, o)):
-            if spec.from_logits:
-                terms.append(-(ti * _log_sigmoid(oi) + (1 - ti) * _log_sigmoid(-oi)) * scale)
-                continue
-            p = clip(spec, oi)
-            if p != oi:
-                clipped.append(k)
-            terms.append(-(ti * log(spec, p) + (1 - ti) * log(spec, 1 - p)))
+        terms, clipped = _bce_terms(spec, t, o, scale)
     else:  # cce, sparse_cce
-        onehot = t if name == "cce" else [1.0 if k == int(t[0]) else 0.0 for k in range(len(o))]
-        if spec.from_logits:
-            lp = [v * scale for v in log_softmax(o)]
-        else:
-            ps = [clip(spec, p) for p in o]
-            clipped = [k for k, (p, q) in enumerate(zip(ps, o)) if p != q and onehot[k] != 0]
-            lp = [log(spec, p) for p in ps]
-        terms = [-tk * lk if tk != 0 else 0.0 for tk, lk in zip(onehot, lp)]
+        terms, clipped = _cce_terms(spec, t, o, scale)
     total = math.fsum(terms)
     loss = total / len(terms) if name in MEAN else total
     return SampleLoss(terms, loss, clipped)
+
+
+def _onehot(spec: LossSpec, t: list[float], n: int) -> list[float]:
+    """cce's target row as given; sparse_cce's [index] as a one-hot row of n."""
+    return t if spec.name == "cce" else [1.0 if k == int(t[0]) else 0.0 for k in range(n)]
+
+
+def _bce_terms(spec: LossSpec, t: list[float], o: list[float],
+               scale: float) -> tuple[list[float], list[int]]:
+    """-(t ln p + (1 - t) ln(1 - p)) per output (log-sigmoid of logits), and the clipped."""
+    if spec.from_logits:
+        return [-(ti * _log_sigmoid(oi) + (1 - ti) * _log_sigmoid(-oi)) * scale
+                for ti, oi in zip(t, o)], []
+    ps = [clip(spec, oi) for oi in o]
+    return ([-(ti * log(spec, p) + (1 - ti) * log(spec, 1 - p)) for ti, p in zip(t, ps)],
+            [k for k, (p, oi) in enumerate(zip(ps, o)) if p != oi])
+
+
+def _cce_terms(spec: LossSpec, t: list[float], o: list[float],
+               scale: float) -> tuple[list[float], list[int]]:
+    """-t_k ln p_k per class (log-softmax of logits), and the clipped classes with t_k ≠ 0."""
+    onehot, clipped = _onehot(spec, t, len(o)), []
+    if spec.from_logits:
+        lp = [v * scale for v in log_softmax(o)]
+    else:
+        ps = [clip(spec, p) for p in o]
+        clipped = [k for k, (p, q) in enumerate(zip(ps, o)) if p != q and onehot[k] != 0]
+        lp = [log(spec, p) for p in ps]
+    return [-tk * lk if tk != 0 else 0.0 for tk, lk in zip(onehot, lp)], clipped
+
+
+def _bce_grad(spec: LossSpec, t: list[float], o: list[float], k: float) -> list[float]:
+    if spec.from_logits:
+        return [(sigmoid(oi) - ti) * k for ti, oi in zip(t, o)]
+    ps = [clip(spec, oi) for oi in o]
+    return [0.0 if p != oi else (-(ti / p) + (1 - ti) / (1 - p)) * k
+            for ti, oi, p in zip(t, o, ps)]
+
+
+def _cce_grad(spec: LossSpec, t: list[float], o: list[float], k: float) -> list[float]:
+    onehot = _onehot(spec, t, len(o))
+    if spec.from_logits:
+        return [(math.exp(v) - tk) * k for v, tk in zip(log_softmax(o), onehot)]
+    return [0.0 if tk == 0 or clip(spec, p) != p else -tk / p * k for tk, p in zip(onehot, o)]
 
 
 def gradient(spec: LossSpec, t: list[float], o: list[float]) -> list[float]:
@@ -213,23 +242,9 @@ def gradient(spec: LossSpec, t: list[float], o: list[float]) -> list[float]:
     elif name == "hinge":
         g = [-ti if 1 - ti * oi > 0 else 0.0 for ti, oi in zip(t, o)]
     elif name == "bce":
-        if spec.from_logits:
-            g = [(sigmoid(oi) - ti) * k for ti, oi in zip(t, o)]
-        else:
-            g = []
-            for ti, oi in zip(t, o):
-                p = clip(spec, oi)
-                g.append(0.0 if p != oi else (-(ti / p) + (1 - ti) / (1 - p)) * k)
-    else:
-        onehot = t if name == "cce" else [1.0 if j == int(t[0]) else 0.0 for j in range(n)]
-        if spec.from_logits:
-            ps = [math.exp(v) for v in log_softmax(o)]
-            return [(p - tk) * k for p, tk in zip(ps, onehot)]
-        g = []
-        for tk, p in zip(onehot, o):
-            q = clip(spec, p)
-            g.append(0.0 if tk == 0 or q != p else -tk / p * k)
-        return g
+        g = _bce_grad(spec, t, o, k)
+    else:  # cce, sparse_cce: a sum over the classes, no 1/n
+        return _cce_grad(spec, t, o, k)
     return [v / n for v in g] if name in MEAN else g
 
 

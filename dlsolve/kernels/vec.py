@@ -16,6 +16,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from dlsolve.kernels.mathfns import sigmoid as scalar_sigmoid
+
 BIG = 144   # beyond 12×12, matrix products and norms go to NumPy (worth its import then)
 
 
@@ -149,16 +151,9 @@ def tanh(v: Vec) -> Vec:
     return Vec([math.tanh(a) for a in v])
 
 
-def _sig(a: float) -> float:
-    if a >= 0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
-
-
 def sigmoid(v: Vec) -> Vec:
-    """σ(a), stable for large |a|."""
-    return Vec([_sig(a) for a in v])
+    """σ(a), stable for large |a| (the activations' own scalar σ)."""
+    return Vec([scalar_sigmoid(a) for a in v])
 
 
 def relu(v: Vec) -> Vec:

@@ -8,7 +8,6 @@ counts over the sorted labels); the median of an even count is the mean of the m
 from __future__ import annotations
 
 import math
-import statistics
 
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
@@ -24,17 +23,36 @@ def _column_title(spec: EnsembleProblem, j: int) -> str:
     return f" (class {j})" if spec.distributions else f" (sample {j + 1})"
 
 
+def weighted_mean(values: list[float], weights: list[float] | None = None) -> float:
+    """Σ w·v / Σ w (w = 1: the mean) by fsum; values near the float limit (1e308) are
+    scaled down first, so they give their mean, not an overflow.
+
+    >>> weighted_mean([0.7, 0.4, 0.3]), weighted_mean([1, 2], [1, 3]), weighted_mean([1e308] * 2)
+    (0.4666666666666666, 1.75, 1e+308)
+    """
+    w = [1.0] * len(values) if weights is None else weights
+    try:
+        num, den = math.fsum(a * v for a, v in zip(w, values)), math.fsum(w)
+        if math.isfinite(num) and math.isfinite(den):
+            return num / den
+    except OverflowError:
+        pass
+    sv, sw = max(abs(v) for v in values), max(w)
+    return math.fsum((a / sw) * (v / sv) for a, v in zip(w, values)) / \
+        math.fsum(a / sw for a in w) * sv
+
+
 def _mean(sol: Solution, spec: EnsembleProblem, col: list[float], j: int) -> float:
     w = spec.weights
     if w is None:
-        value = math.fsum(col) / len(col)
+        value = weighted_mean(col)
         sol.add(Step("Mean" + _column_title(spec, j), Sym(f"y_{j + 1}" if not spec.scalar
                                                           else "y"),
                      E.Div(E.Sum("m", Sym("y_m")), Sym("M")),
                      E.Div(E.Bracket("paren", E.Add(tuple(Num(v) for v in col))), Num(len(col))),
                      value=value))
         return value
-    value = math.fsum(wi * v for wi, v in zip(w, col)) / math.fsum(w)
+    value = weighted_mean(col, w)
     sol.add(Step("Weighted mean" + _column_title(spec, j), Sym("y"),
                  E.Div(E.Sum("m", Sym("w_m") * Sym("y_m")), E.Sum("m", Sym("w_m"))),
                  E.Div(E.Bracket("paren", E.Add(tuple(Num(a) * Num(b) for a, b in zip(w, col)))),
@@ -44,8 +62,9 @@ def _mean(sol: Solution, spec: EnsembleProblem, col: list[float], j: int) -> flo
 
 def _median(sol: Solution, spec: EnsembleProblem, col: list[float], j: int) -> float:
     ordered = sorted(col)
-    value = statistics.median(ordered)
     mid = len(ordered) // 2
+    # the middle two halved before adding: (a + b)/2 without overflow near 1e308
+    value = ordered[mid] if len(ordered) % 2 else ordered[mid - 1] / 2 + ordered[mid] / 2
     sub = Num(ordered[mid]) if len(ordered) % 2 else \
         E.Div(E.Bracket("paren", Num(ordered[mid - 1]) + Num(ordered[mid])), Num(2))
     sol.add(Step("Median" + _column_title(spec, j), Sym("y"),

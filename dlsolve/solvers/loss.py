@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import math
+
 from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import losses as L
@@ -150,7 +152,8 @@ def solve(spec: LossProblem) -> Solution:
     k = len(spec.predictions[0])
     prefix = "p" if ls.name in L.PROBABILITIES and not ls.from_logits else (
         "s" if ls.name == "multiclass_svm" else "o")
-    names = [f"{prefix}{j + 1}" for j in range(k)]
+    first = 0 if ls.name == "multiclass_svm" else 1  # s_j with j the 0-based class index
+    names = [f"{prefix}{j + first}" for j in range(k)]
     _givens(sol, spec, names)
     sol.add(Note(L.convention(ls)))
     if spec.converted_labels:
@@ -163,6 +166,9 @@ def solve(spec: LossProblem) -> Solution:
     grad = loss_gradient.section(sol, ls, spec.targets, spec.predictions, names, tnames,
                                  WORKED_SAMPLES)
     sol.set("gradient", grad if len(grad) > 1 else grad[0])
+    if not all(math.isfinite(v) for v in [loss, *(g for row in grad for g in row)]):
+        sol.note("The loss or its gradient overflows double precision (beyond ±1.8e308): "
+                 "those values are inf or nan.")
     return sol
 
 

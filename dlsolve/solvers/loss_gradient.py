@@ -14,6 +14,7 @@ from dlsolve import expr as E
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import losses as L
 from dlsolve.kernels import losses_more as M
+from dlsolve.solvers.loss_more import option
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
 
@@ -42,9 +43,10 @@ def _elementwise(loss: L.LossSpec, t: E.Expr, o: E.Expr, d: float) -> E.Expr:
             return E.call("sigma", o) - t
         return -(t / o) + _paren(Num(1) - t) / _paren(Num(1) - o)
     if name == "huber":
-        return _paren(o - t) if abs(d) <= loss.delta else Num(loss.delta) * E.call("sign", o - t)
+        return _paren(o - t) if abs(d) <= loss.delta else \
+            option(loss, "delta", o) * E.call("sign", o - t)
     if loss.beta and abs(d) < loss.beta:  # smooth_l1
-        return _paren(o - t) / Num(loss.beta)
+        return _paren(o - t) / option(loss, "beta", o)
     return E.call("sign", o - t)
 
 

@@ -29,6 +29,11 @@ def _mean_or_sum(sol: Solution, spec: L.LossSpec, names: list[str], res: L.Sampl
                  key="loss"))
 
 
+def option(spec: L.LossSpec, name: str, like: E.Expr) -> E.Expr:
+    """The loss option ``name`` (delta, beta) as its symbol beside symbols, else its number."""
+    return Sym(name) if isinstance(like, Sym) else Num(getattr(spec, name))
+
+
 def elementwise_form(spec: L.LossSpec, t: E.Expr, o: E.Expr, d: float) -> E.Expr:
     """The term of one output (squared_hinge, huber, smooth_l1), the branch d = o - t takes."""
     diff = _paren(o - t)
@@ -37,10 +42,12 @@ def elementwise_form(spec: L.LossSpec, t: E.Expr, o: E.Expr, d: float) -> E.Expr
     if spec.name == "huber":
         if abs(d) <= spec.delta:
             return E.Mul((HALF, diff ** Num(2)), True)
-        return Num(spec.delta) * _paren(E.Bracket("abs", o - t) - HALF * Num(spec.delta))
+        delta = option(spec, "delta", o)
+        return delta * _paren(E.Bracket("abs", o - t) - HALF * delta)
+    beta = option(spec, "beta", o)
     if spec.beta == 0 or abs(d) >= spec.beta:
-        return E.Bracket("abs", o - t) - HALF * Num(spec.beta)
-    return E.Mul((HALF, diff ** Num(2)), True) / Num(spec.beta)
+        return E.Bracket("abs", o - t) - HALF * beta
+    return E.Mul((HALF, diff ** Num(2)), True) / beta
 
 
 def _branch(spec: L.LossSpec, d: float) -> str | None:

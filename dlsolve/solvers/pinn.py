@@ -7,6 +7,7 @@ the trial and its derivatives put in for y, y', y'', ... (the equation reads R =
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import sympy as sp
@@ -59,10 +60,15 @@ def _tidy(r: Any, spec: PinnProblem) -> Any:
     return r
 
 
+def operator(spec: PinnProblem) -> E.Expr:
+    """The equation's left side as a formula in y, y', y'', ... (SymPy's term order)."""
+    names = {f"y_d{k}": Sym(prime(k)) for k in range(1, spec.order + 1)}
+    return substitute(from_sympy(spec.equation), names)
+
+
 def residual_steps(sol: Solution, spec: PinnProblem, ds: list[Any],
                    subs: dict[Any, Any]) -> list[float]:
-    names = {f"y_d{k}": Sym(prime(k)) for k in range(1, spec.order + 1)}
-    shown = substitute(from_sympy(spec.equation), names)
+    shown = operator(spec)
     ys = {sp.Symbol("y", real=True): ds[0]}
     ys.update({sp.Symbol(f"y_d{k}", real=True): ds[k] for k in range(1, spec.order + 1)})
     r = _tidy(spec.equation.subs(subs).subs(ys), spec)
@@ -88,17 +94,18 @@ def residual_steps(sol: Solution, spec: PinnProblem, ds: list[Any],
     return out
 
 
-def _mean_square(sol: Solution, title: str, lhs: str, terms: list[float], sym: str,
+def _mean_square(sol: Solution, title: str, key: str, terms: list[float], sym: str,
                  what: str) -> float:
+    lhs = "L_phys" if key == "loss_physics" else "L_bc"
     if not terms:
-        sol.add(Note(f"No {what} points: {lhs} = 0 (new-kinds-details O23)."))
+        sol.add(Note(f"No {what} points: {lhs} = 0."))
         return 0.0
     value = sum(v * v for v in terms) / len(terms)
     sol.add(Step(title, Sym(lhs), E.Div(E.Sum("i", E.Call(sym, (Sym("x_i"),)) ** Num(2)),
                                          Num(len(terms))),
                  E.Div(E.Bracket("paren", E.Add(tuple(E.elide(
                      [Num(v) ** Num(2) for v in terms])))), Num(len(terms))), value=value,
-                 key=lhs))
+                 key=key))
     return value
 
 
@@ -109,8 +116,9 @@ def boundary_steps(sol: Solution, spec: PinnProblem, trial: Any) -> list[float]:
     for i, (xb, target) in enumerate(spec.boundary):
         y = _real(numeric(trial, spec.x)(xb))
         errors.append(y - target)
+        tnum = Num(target) if target >= 0 else E.Bracket("paren", Num(target))
         sol.add(Step(f"Boundary error at x = {xb:g}", Sym(f"e_{i + 1}"),
-                     E.Call("y", (Num(xb),)) - Num(target), Num(y) - Num(target),
+                     E.Call("y", (Num(xb),)) - Sym(f"y_b{i + 1}"), Num(y) - tnum,
                      value=y - target))
     return errors
 
@@ -118,8 +126,6 @@ def boundary_steps(sol: Solution, spec: PinnProblem, trial: Any) -> list[float]:
 def _check(sol: Solution, spec: PinnProblem, residuals: list[float],
            subs: dict[Any, Any]) -> None:
     """Self-check: the residuals again from central differences of ŷ (step h = 1e-3)."""
-    import math
-
     f = sp.lambdify(spec.x, spec.trial.subs(subs), "math")
     names = ["x", "y"] + [f"y_d{k}" for k in range(1, spec.order + 1)]
     g = sp.lambdify([sp.Symbol(n, real=True) for n in names], spec.equation.subs(subs), "math")
@@ -148,15 +154,16 @@ def _finite_differences(ys: list[float], h: float, order: int) -> dict[int, floa
 
 
 def _givens(sol: Solution, spec: PinnProblem) -> None:
-    sol.given("y_hat", spec.trial_text, "trial solution ŷ(x)")
+    sol.given("y_hat", from_sympy(spec.trial), "trial solution ŷ(x)")
     for name, v in spec.values.items():
         sol.given(name, v, "constant")
-    sol.given("R", spec.equation_text + " = 0", "the equation (y stands for ŷ)")
+    sol.given("R", E.Relation(operator(spec), "=", Num(0)), "the equation (y stands for ŷ)")
     sol.given("x_f", spec.collocation, "collocation points")
     if spec.boundary:
         sol.given("x_b", [b[0] for b in spec.boundary], "boundary points")
         sol.given("y_b", [b[1] for b in spec.boundary], "targets y(x_b)")
-    sol.given("w", [spec.weights[0], spec.weights[1]], "weights (physics, boundary)")
+    sol.given("w_p", spec.weights[0], "weight of the physics loss")
+    sol.given("w_b", spec.weights[1], "weight of the boundary loss")
 
 
 def solve(spec: PinnProblem) -> Solution:
@@ -168,7 +175,6 @@ def solve(spec: PinnProblem) -> Solution:
     residuals = residual_steps(sol, spec, ds, subs)
     if spec.order <= 3:
         _check(sol, spec, residuals, subs)
-    sol.add(Heading("Losses"))
     phys = _mean_square(sol, "Physics loss: mean square residual", "loss_physics", residuals,
                         "R", "collocation")
     errors = boundary_steps(sol, spec, ds[0])
@@ -176,9 +182,14 @@ def solve(spec: PinnProblem) -> Solution:
                        "boundary")
     wp, wb = spec.weights
     total = wp * phys + wb * bnd
-    sol.add(Step("Weighted sum", Sym("L"), Sym("w_p") * Sym("L_phys") + Sym("w_b") *
+    sol.add(Heading("Total loss"),
+            Step("Weighted sum", Sym("L"), Sym("w_p") * Sym("L_phys") + Sym("w_b") *
                  Sym("L_bc"), Num(wp) * Num(phys) + Num(wb) * Num(bnd), value=total,
                  key="loss", detail="brief"))
+    if not math.isfinite(total):
+        sol.add(Note("The squares overflow double precision (beyond ±1.8e308): the loss is "
+                     "inf. Rescale the problem (smaller x or ŷ) for a finite loss.", "warning"))
+        sol.note("The loss overflows double precision (inf).")
     for key, v in (("residuals", residuals), ("loss_physics", phys),
                    ("boundary_errors", errors), ("loss_boundary", bnd), ("loss", total)):
         sol.set(key, v)

@@ -39,11 +39,11 @@ def flow_steps(sol: Solution, m: Model, fw: Forward) -> None:
         sol.add(Step(f"Step Jacobian J_{s_}", at("J", s_), *_jacobian_forms(m, st, s_),
                      value=_value(G.h_block(m.cell, j)), detail=level))
     prods = G.products(m.cell, fw)
-    hn = [G.norm(G.h_block(m.cell, p)) for p in prods]
-    cn = [G.norm(G.c_block(m.cell, p)) for p in prods] if m.cell.kind == "lstm" else None
+    hn = G.norms([G.h_block(m.cell, p) for p in prods])
+    cn = G.norms([G.c_block(m.cell, p) for p in prods]) if m.cell.kind == "lstm" else None
     sol.add(_table(m, hn, cn))
     sol.set("dhT_dht_norm", hn)
-    sol.set("step_jacobian_norm", [G.norm(G.h_block(m.cell, j)) for j in js])
+    sol.set("step_jacobian_norm", G.norms([G.h_block(m.cell, j) for j in js]))
     if cn is not None:
         sol.set("dcT_dct_norm", cn)
     for text, kind in _conclusions(m, hn, cn):

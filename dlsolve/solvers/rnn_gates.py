@@ -26,6 +26,7 @@ from dlsolve.solvers.rnn_forms import (
     units,
 )
 from dlsolve.solvers.rnn_forward import Model
+from dlsolve.spec.rnn import GATE_NAMES
 from dlsolve.steps import Solution, Step
 
 
@@ -66,7 +67,8 @@ def _sig_num(k: str, v: float) -> E.Expr:
 
 def _gate_delta(sol: Solution, m: Model, s: StepState, g: B.StepGrad, k: str, t: int,
                 level: str) -> None:
-    _ew(sol, f"δ of gate {k}", delta(k, t), E.Mul((dL(at(k, t)), _sig(k, t))), m.H,
+    _ew(sol, f"δ of the {GATE_NAMES[k]} ({k})", delta(k, t), E.Mul((dL(at(k, t)), _sig(k, t))),
+        m.H,
         lambda j: E.Mul((nj(g.dgate[k], j), _sig_num(k, float(s.gate[k][j])))),
         g.delta[k], level, f"delta_{k}")
 
@@ -94,7 +96,7 @@ def _lstm_back(sol: Solution, m: Model, s: StepState, g: B.StepGrad, t: int, lev
                "g": (dc, at("i", t), g.dc, v["i"])}
     for k in ("o", "i", "f", "g"):
         a, b, av, bv = sources[k]
-        _ew(sol, f"Gradient of gate {k}", dL(at(k, t)), E.Mul((a, b)), m.H,
+        _ew(sol, f"Gradient of the {GATE_NAMES[k]} ({k})", dL(at(k, t)), E.Mul((a, b)), m.H,
             lambda j, av=av, bv=bv: E.Mul((nj(av, j), nj(bv, j))), g.dgate[k], level)
         _gate_delta(sol, m, s, g, k, t, level)
 

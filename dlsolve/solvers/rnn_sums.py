@@ -25,6 +25,7 @@ from dlsolve.solvers.rnn_forms import (
     shown,
 )
 from dlsolve.solvers.rnn_forward import Model
+from dlsolve.spec.rnn import GATE_NAMES
 from dlsolve.steps import Heading, Note, Solution, Step
 
 
@@ -52,10 +53,17 @@ def _param_step(sol: Solution, m: Model, k: str, part: str, found: list, pairs: 
         subst = E.Add(tuple(E.elide([num(term) for _, term in found], 3, "steps")))
         subst = subst.terms[0] if len(subst.terms) == 1 else subst
     upper = Sym("T") if k != "output" else None
-    sol.add(Step(f"{part} of {'the output layer' if k == 'output' else 'gate ' + k}",
+    sol.add(Step(f"{part} of {_owner(k)}",
                  dL(param(k, part)), E.Sum("t", _term_formula(m, k, part), Num(1) if upper
                                            else None, upper), subst, value=shown(grad),
                  key=f"grad_{k}_{part}", detail="brief"))
+
+
+def _owner(k: str) -> str:
+    """Whose parameter: the output layer, the plain cell, or a gate (the forget gate (f))."""
+    if k == "output":
+        return "the output layer"
+    return "the cell" if k == "rnn" else f"the {GATE_NAMES[k]} ({k})"
 
 
 def _scalar_forms(m: Model, s: StepState, g: B.StepGrad, k: str,

@@ -102,7 +102,10 @@ def _cross_check(r: Reader, method: str, preds: list[list[Any]], scalar: bool,
             r.expected("weights", f"{n} weights, one per model, not all 0", weights)
     if models is not None and len(models) != n:
         r.expected("models", f"{n} names, one per model", Said(f"{len(models)}"))
-    if classes is not None and (scalar or len(classes) != len(preds[0]) or method == "vote"):
+    if classes is not None and method == "vote":
+        r.expected("classes", "no classes with method: vote (a vote's labels are the "
+                   "predictions: write the names there)", classes)
+    elif classes is not None and (scalar or len(classes) != len(preds[0])):
         r.expected("classes", f"{len(preds[0])} class names, one per column of class "
                    "probabilities (mean or median)", classes)
     if threshold is not None and method == "vote":

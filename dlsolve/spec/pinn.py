@@ -17,6 +17,8 @@ from dlsolve.spec.reader import BAD, Reader, Said, nonneg, number, string, vecto
 PRIMES = re.compile(r"\by('*)(?![\w'])")
 MAX_ORDER = 6
 MAX_POINTS = 500
+MAX_TEXT = 400     # characters of the trial or the equation: a formula an exam states
+MAX_NODES = 3000   # nodes of a derivative's tree: beyond, SymPy swells into seconds per step
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,11 @@ class PinnProblem:
     boundary: list[tuple[float, float]]
     weights: tuple[float, float]      # physics, boundary
     derivs: tuple[Any, ...] = ()      # ŷ, ŷ', ..., up to the order (constants as symbols)
+
+
+def prime_name(k: int) -> str:
+    """ŷ, ŷ', ŷ'', ... (the k-th derivative's name)."""
+    return "ŷ" + "'" * k
 
 
 def primes_to_names(text: str) -> tuple[str, int]:
@@ -60,7 +67,8 @@ def _formula(r: Reader, key: str, text: str, variables: list[str]) -> Any:
         e = parse(text, variables)[0]
     except ParseError as err:
         hint = "; give named constants in values:" if "unknown name" in str(err) else ""
-        r.fail(key, f"{err}{hint} (got {r.raw(key)!r})")
+        said = re.sub(r"\by_d(\d)", lambda m: "y" + "'" * int(m.group(1)), str(err))
+        r.fail(key, f"{said}{hint} (got {r.raw(key)!r})")
         return BAD
     bad = sorted({type(f).__name__ for f in e.atoms(sp.Function)} - SMOOTH)
     if bad:
@@ -69,6 +77,13 @@ def _formula(r: Reader, key: str, text: str, variables: list[str]) -> Any:
                     f"{r.raw(key)!r}")
         return BAD
     return e
+
+
+def _too_long(r: Reader, key: str, text: str) -> bool:
+    if len(text) <= MAX_TEXT:
+        return False
+    r.expected(key, f"a formula of at most {MAX_TEXT} characters", Said(f"{len(text)} characters"))
+    return True
 
 
 def _values(r: Reader) -> dict[str, float]:
@@ -98,8 +113,10 @@ def _target(r: Reader, k: Any, v: Any, values: dict[str, float]) -> float | None
         e, syms = parse(v, sorted(values))
         value = complex(e.subs({s: values[s.name] for s in syms}).evalf(30))
     except (ParseError, TypeError) as err:
-        r.fail(("boundary", k), f"expected a number or a formula in the constants ({err}), "
-                                f"got {v!r}")
+        consts = ", ".join(sorted(values)) or "none given"
+        why = "x is not allowed: a target is a number" if "'x'" in str(err) else str(err)
+        r.fail(("boundary", k), f"expected a number or a formula of numbers and the constants "
+                                f"of values: ({consts}); {why}, got {v!r}")
         return None
     if value.imag:
         r.fail(("boundary", k), f"expected a real target, got {v!r} = {value}")
@@ -160,12 +177,20 @@ def finite_at(f: Any, at: float) -> bool:
 
 
 def derivatives(trial: Any, x: Any, order: int) -> tuple[Any, ...]:
-    """ŷ and its derivatives up to ``order``."""
+    """ŷ and its derivatives up to ``order``; stops early (a shorter tuple) once one grows
+    beyond MAX_NODES nodes.
+
+    >>> import sympy as sp; x = sp.Symbol("x")
+    >>> derivatives(sp.sin(x), x, 2)
+    (sin(x), cos(x), -sin(x))
+    """
     import sympy as sp
 
     ds = [trial]
     for _ in range(order):
         ds.append(sp.diff(ds[-1], x))
+        if sum(1 for _ in sp.preorder_traversal(ds[-1])) > MAX_NODES:
+            break
     return tuple(ds)
 
 
@@ -190,7 +215,7 @@ def _check_points(r: Reader, derivs: tuple[Any, ...], x: Any, values: dict[str, 
 def _equation(r: Reader, consts: list[str]) -> tuple[Any, str, int]:
     """(the parsed operator or BAD, its text, the highest derivative order)."""
     eq_raw = r.get("equation", string, what="the operator applied to y, e.g. \"y'' + y' + y\"")
-    if eq_raw is BAD:
+    if eq_raw is BAD or _too_long(r, "equation", eq_raw):
         return BAD, "", -1
     named, order = primes_to_names(eq_raw)
     if order < 0:
@@ -210,7 +235,8 @@ def parse(r: Reader) -> PinnProblem | None:
     values = _values(r)
     consts = sorted(values)
     trial_text = r.get("trial", string, what="a trial solution: a formula in x")
-    trial = BAD if trial_text is BAD else _formula(r, "trial", trial_text, ["x"] + consts)
+    trial = BAD if trial_text is BAD or _too_long(r, "trial", trial_text) else \
+        _formula(r, "trial", trial_text, ["x"] + consts)
     equation, eq_raw, order = _equation(r, consts)
     colloc = r.get("collocation", vector(number, what="collocation points (numbers)"))
     if colloc is not BAD and len(colloc) > MAX_POINTS:
@@ -223,6 +249,10 @@ def parse(r: Reader) -> PinnProblem | None:
         return None
     x = next(s for s in trial.free_symbols if s.name == "x")
     derivs = derivatives(trial, x, order)
+    if len(derivs) <= order:
+        r.expected("trial", f"a trial whose derivatives stay exam-sized (at most {MAX_NODES} "
+                   f"terms and factors)", Said(f"{prime_name(len(derivs) - 1)} beyond that"))
+        return None
     _check_points(r, derivs, x, values, colloc, boundary)
     if not r.ok:
         return None

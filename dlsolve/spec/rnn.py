@@ -38,7 +38,8 @@ CELLS = tuple(GATES)
 CELL_ALIASES = {"simplernn": "rnn", "simple_rnn": "rnn", "vanilla": "rnn", "elman": "rnn"}
 GATE_NAMES = {"i": "input gate", "f": "forget gate", "g": "cell candidate", "o": "output gate",
               "r": "reset gate", "z": "update gate", "n": "new gate", "rnn": "cell"}
-MAX_STEPS, MAX_SIZE = 1000, 256
+MAX_STEPS, MAX_SIZE = 500, 256  # a derivation of 500 steps already takes seconds
+MAX_WORK = 250_000  # multiply-adds of one forward pass: a derivation, not a training run
 LINEAR = make_activation("linear", {})
 
 
@@ -80,6 +81,12 @@ def parse(r: Reader) -> RnnProblem | None:
     if gates is None or xs is BAD:
         return None
     H = len(next(iter(gates.values())).U)
+    work = len(xs) * len(gates) * H * (H + len(xs[0]))
+    if work > MAX_WORK:
+        r.expected("weights", f"a problem worked by hand: at most {MAX_WORK:,} multiply-adds "
+                   f"per forward pass (T·gates·H·(H + D))", Said(
+                       f"{len(xs)}·{len(gates)}·{H}·({H} + {len(xs[0])}) = {work:,}"))
+        return None
     h0 = _state(r, "h0", H)
     c0 = _state(r, "c0", H) if cell == "lstm" else None
     out = _output(r, H)
@@ -184,11 +191,11 @@ def _gate_readers(r: Reader, wr: Reader, raw: dict, cell: str) -> dict[str, Read
         if key not in names:
             close = difflib.get_close_matches(str(key), names, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
-            wr.fail(key, f"not a gate of an {cell} cell; {hint}(gates: {', '.join(names)}, "
-                         f"PyTorch's order)", at_key=True)
+            wr.fail(key, f"expected a gate of the {cell} cell ({', '.join(names)}, PyTorch's "
+                         f"order), {hint}got {key!r}", at_key=True)
     missing = [g for g in names if g not in raw]
     if missing:
-        r.fail("weights", f"expected every gate of an {cell} cell ({', '.join(names)}), got no "
+        r.fail("weights", f"expected every gate of the {cell} cell ({', '.join(names)}), got no "
                           + " and no ".join(f"{g} ({GATE_NAMES[g]})" for g in missing))
     readers = {}
     for g in names:
