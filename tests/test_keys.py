@@ -77,11 +77,10 @@ def test_model_equations_come_first_in_symbols():
 
 
 def test_solver_recorded_givens_win():
-    from dlsolve.givens import attach
-    from dlsolve.steps import Solution
-
     from dlsolve.api import parse
+    from dlsolve.givens import attach
     from dlsolve.spec.load import Document
+    from dlsolve.steps import Solution
 
     spec = parse(Document({"kind": "softmax", "logits": [1, 2]}, "<mapping>"), "softmax")
     sol = Solution("softmax", "t")

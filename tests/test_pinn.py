@@ -99,10 +99,10 @@ def test_many_points_are_tabled_and_capped():
 
 def test_givens_and_answer():
     sol = solve(trial="exp(-x)", equation="y' + y", collocation=[0], boundary={0: 1})
-    assert "| y_hat    | e^(-x) " in sol.render("text")  # a formula, not the typed code
+    assert "y_hat = e^(-x)" in sol.render("text")  # a formula, not the typed code
     assert [g.value for g in sol.givens[-2:]] == [1.0, 1.0]  # w_p, w_b
     typed = solve(trial="exp(-x)", equation="y' + 0.5*y", collocation=[0]).render("text")
-    assert "| R " in typed and "y/2 + y' = 0" in typed and "0.5*y" not in typed
+    assert "R = y/2 + y' = 0" in typed and "0.5*y" not in typed
     assert sol.answer == ("loss_physics", "loss_boundary", "loss")
 
 
