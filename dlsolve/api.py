@@ -8,7 +8,7 @@ from typing import Any
 from dlsolve import registry
 from dlsolve.errors import Issue, SpecError
 from dlsolve.spec.load import Document, load_file
-from dlsolve.spec.reader import Reader, describe
+from dlsolve.spec.reader import Reader, describe, suggest
 from dlsolve.steps import Solution
 
 # Commands that accept specs of another kind: a backprop spec has a forward pass, etc.
@@ -33,10 +33,12 @@ def kind_of(doc: Document, command: str | None = None) -> str:
     if kind is None:
         raise SpecError([Issue(doc.source, "kind", "expected the problem kind (one of "
                                + ", ".join(registry.KINDS) + "), got nothing", 1)])
-    if kind not in registry.KINDS:
+    if not isinstance(kind, str) or kind not in registry.KINDS:
         line, col = doc.where(("kind",))
+        hint = suggest(kind, registry.KINDS)
         raise SpecError([Issue(doc.source, "kind", "expected one of " +
-                               ", ".join(registry.KINDS) + f", got {describe(kind)}", line, col)])
+                               ", ".join(registry.KINDS) + f", got {describe(kind)}" +
+                               (f"; {hint}" if hint else ""), line, col)])
     if command and command not in ("solve", "check") and kind not in COMPATIBLE.get(command,
                                                                                     (command,)):
         line, col = doc.where(("kind",))

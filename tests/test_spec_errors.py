@@ -91,7 +91,7 @@ def test_unknown_kind(tmp_path):
     p = write(tmp_path, "kind: sofmax\nlogits: [1, 2]\n")
     (line,) = errors(["solve", p])
     assert line.startswith(f"{p}:1:7: kind: expected one of ")
-    assert line.endswith("got 'sofmax'")
+    assert line.endswith("got 'sofmax'; did you mean 'softmax'?")
 
 
 def test_bad_flag_value_uses_clicks_message():

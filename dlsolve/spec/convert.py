@@ -6,8 +6,10 @@ was got; the Reader turns it into a located issue.
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 Conv = Callable[[Any], Any]
@@ -32,11 +34,26 @@ MISSING = _Marker("MISSING")
 class Bad(Exception):
     """A converter's complaint: what was expected, at which sub-path, and what was got."""
 
-    def __init__(self, expected: str, sub: tuple[Any, ...] = (), got: Any = MISSING):
+    def __init__(self, expected: str, sub: tuple[Any, ...] = (), got: Any = MISSING,
+                 hint: str | None = None):
         super().__init__(expected)
         self.expected = expected
         self.sub = sub
         self.got = got
+        self.hint = hint
+
+
+def suggest(got: Any, options: Iterable[str]) -> str | None:
+    """``did you mean 'tanh'?`` for a misspelt name, or None."""
+    if not isinstance(got, str):
+        return None
+    options = list(options)
+    low = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(got.strip().lower(), list(low), n=1, cutoff=0.6)
+    return f"did you mean {low[close[0]]!r}?" if close else None
+
+
+_BIGGEST = int(sys.float_info.max)
 
 
 class Said(str):
@@ -57,6 +74,8 @@ def describe(value: Any) -> str:
         return repr(value)
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, int) and abs(value) > 10 ** 20:
+        return f"an integer of {len(str(abs(value)))} digits"
     if isinstance(value, list):
         text = "[" + ", ".join(describe(v) for v in value) + "]"
         return text if len(text) <= 40 else text[:37] + "...]"
@@ -67,30 +86,56 @@ def expectation(conv: Conv) -> str:
     return getattr(conv, "expected", "a value")
 
 
-def expects(text: str) -> Callable[[Conv], Conv]:
-    """Decorator: attach the phrase used in 'expected …' messages to a converter."""
+def expects(text: str, example: str | None = None) -> Callable[[Conv], Conv]:
+    """Decorator: attach the phrase used in 'expected …' messages to a converter, and
+    optionally the value of an example line shown when the field is missing."""
 
     def deco(fn: Conv) -> Conv:
         fn.expected = text  # type: ignore[attr-defined]
+        if example is not None:
+            fn.example = example  # type: ignore[attr-defined]
         return fn
 
     return deco
 
 
-@expects("a number")
+_EXAMPLES = (("matrix", "[[0.1, 0.2], [0.3, 0.4]]"), ("list", "[0.5, -1.0]"),
+             ("true or false", "true"), ("integer", "2"), ("positive number", "0.1"),
+             ("number", "0.5"), ("text", "some text"))
+
+
+def example(conv: Conv) -> str | None:
+    """A value to show in ``add a line such as field: <value>`` for a missing field."""
+    given = getattr(conv, "example", None)
+    if given is not None:
+        return given
+    text = expectation(conv)
+    if text.startswith("one of "):
+        return text[len("one of "):].split(",")[0].strip()
+    return next((ex for word, ex in _EXAMPLES if word in text), None)
+
+
+@expects("a number", "0.5")
 def number(v: Any) -> float | int:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise Bad("a number")
+    if isinstance(v, int) and abs(v) > _BIGGEST:
+        raise Bad("a number within float range (about ±1.8e308)")
     if not math.isfinite(v):
         raise Bad("a finite number")
     return v
 
 
-@expects("an integer")
+_EXACT = 2 ** 53
+
+
+@expects("an integer", "2")
 def integer(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or \
             (isinstance(v, float) and not v.is_integer()):
         raise Bad("an integer")
+    if abs(v) > _EXACT:
+        raise Bad(f"an integer of at most {_EXACT:,} in size")
     return int(v)
 
 
@@ -176,7 +221,7 @@ def choice(*options: str, aliases: dict[str, str] | None = None) -> Conv:
                 if opt.lower() in (key, key.replace("_", "-")) or \
                         opt.lower().replace("-", "_") == key:
                     return opt
-        raise Bad(text)
+        raise Bad(text, hint=suggest(v, list(options) + list(aliases)))
 
     return conv
 
@@ -204,7 +249,8 @@ def vector(elem: Conv = number, length: int | None = None, min_len: int = 1,
             try:
                 out.append(elem(item))
             except Bad as e:
-                raise Bad(e.expected, (i,) + e.sub, item if e.got is MISSING else e.got) from None
+                raise Bad(e.expected, (i,) + e.sub, item if e.got is MISSING else e.got,
+                          e.hint) from None
         return out
 
     return conv
@@ -223,7 +269,8 @@ def matrix(elem: Conv = number, what: str = "a matrix (a list of rows of numbers
             try:
                 rows.append(row_conv(r))
             except Bad as e:
-                raise Bad(e.expected, (i,) + e.sub, e.got if e.got is not MISSING else r) from None
+                raise Bad(e.expected, (i,) + e.sub, e.got if e.got is not MISSING else r,
+                          e.hint) from None
         width = len(rows[0])
         for i, r in enumerate(rows):
             if len(r) != width:
@@ -265,12 +312,13 @@ def either(*convs: Conv, what: str | None = None) -> Conv:
 
     @expects(noun)
     def conv(v: Any) -> Any:
+        hint = None
         for c in convs:
             try:
                 return c(v)
-            except Bad:
-                continue
-        raise Bad(noun)
+            except Bad as e:
+                hint = hint or e.hint
+        raise Bad(noun, hint=hint)
 
     return conv
 
