@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,13 +72,33 @@ def solve_document(doc: Document, command: str | None = None) -> Solution:
 
 def solve_parsed(doc: Document, kind: str, spec: Any) -> Solution:
     """Solve a parsed spec; the title and statement come from the document."""
-    solution = registry.solver(kind)(spec)
+    solution = _solve_within_floats(doc, kind, spec)
     data = doc.data
     if isinstance(data.get("title"), str):
         solution.title = data["title"]
     if isinstance(data.get("statement"), str):
         solution.statement = data["statement"]
     solution.source = doc.source if doc.is_file else None
+    return solution
+
+
+def _solve_within_floats(doc: Document, kind: str, spec: Any) -> Solution:
+    """Solve; numbers leaving float range (inf - inf, an overflow) are refused, not shown."""
+    import warnings
+
+    from dlsolve.guard import check_finite, overflow
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy overflow: checked below
+        try:
+            solution = registry.solver(kind)(spec)
+        except OverflowError as e:
+            raise overflow(doc, str(e)) from None
+        except ValueError as e:
+            if not re.search(r"\b(inf|nan)\b", str(e)):
+                raise
+            raise overflow(doc, str(e)) from None
+    check_finite(solution, doc)
     return solution
 
 

@@ -41,11 +41,27 @@ class Funnel(click.Group):
             if ctx.meta.get("dlsolve.traceback"):
                 raise
             raise Reported(str(e), int(e.exit_status)) from None
+        except (MemoryError, RecursionError, OverflowError) as e:  # hostile sizes and numbers
+            if ctx.meta.get("dlsolve.traceback"):
+                raise
+            raise Reported(_too_much(e), 2) from None
         except Exception as e:  # a bug: say so plainly, keep the traceback for --traceback
             if ctx.meta.get("dlsolve.traceback"):
                 raise
             raise Reported(f"dlsolve: internal error ({type(e).__name__}: {e}); run again with "
                            "--traceback and report it", 70) from None
+
+
+def _too_much(e: BaseException) -> str:
+    """The message for a problem too large for the machine or for float arithmetic."""
+    if isinstance(e, MemoryError):
+        from dlsolve.guard import memory_limit_mb
+
+        return (f"dlsolve: out of memory: the problem needs more than the {memory_limit_mb():g} "
+                "MB ceiling of one run (DLSOLVE_MEMORY_LIMIT); exam problems are far smaller")
+    if isinstance(e, RecursionError):
+        return "dlsolve: the input is nested too deeply to work through"
+    return (f"dlsolve: numbers beyond float range ({e}); scale the values down")
 
 
 @click.group(cls=Funnel, context_settings=CONTEXT)
@@ -63,7 +79,8 @@ def cli(ctx: click.Context, traceback: bool) -> None:
       dlsolve activation sigmoid --at 0 --at 0.415 --symbolic
       dlsolve solve problems/ --format markdown -o key.md
 
-    Exit codes: 0 solved, 1 a checked answer is wrong, 2 bad input.
+    Exit codes: 0 solved, 1 a checked answer is wrong, 2 bad input (also a problem too
+    large: over the time limit of one run or the memory ceiling).
     """
     ctx.meta["dlsolve.traceback"] = traceback
 
@@ -75,8 +92,11 @@ for command in (basic.COMMANDS + network.COMMANDS + cnn.COMMANDS + learning.COMM
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    from dlsolve.guard import guarded
+
     try:
-        cli.main(args=argv, prog_name="dlsolve")
+        with guarded():
+            cli.main(args=argv, prog_name="dlsolve")
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
 

@@ -71,7 +71,8 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return repr(value)
+        return repr(value) if len(value) <= 60 else repr(value[:50]) + f"... ({len(value):,} "\
+            "characters)"
     if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, int) and abs(value) > 10 ** 20:

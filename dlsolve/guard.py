@@ -1,0 +1,135 @@
+"""The guards around one run of the console script: a time limit and a memory ceiling.
+
+The spec layer refuses a problem whose size it can estimate (``dlsolve.spec.limits``); these
+catch what an estimate misses, so that no input makes dlsolve run for minutes or eat the
+machine's memory. The time limit is a ``SIGALRM`` timer raising ``TimeLimit`` (a
+BaseException, so that no ``except Exception`` on the way swallows it); the memory ceiling is
+``RLIMIT_AS``, under which an allocation too large fails with ``MemoryError``. Both are set by
+``dlsolve.cli.main`` only: the test suite runs commands in-process without them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dlsolve.spec import limits
+
+
+class TimeLimit(BaseException):
+    """The run took longer than the time limit."""
+
+
+def _setting(name: str, default: float) -> float:
+    text = os.environ.get(name, "")
+    try:
+        return float(text) if text.strip() else default
+    except ValueError:
+        return default
+
+
+def time_limit() -> float:
+    return _setting("DLSOLVE_TIME_LIMIT", limits.TIME_SECONDS)
+
+
+def memory_limit_mb() -> float:
+    return _setting("DLSOLVE_MEMORY_LIMIT", limits.MEMORY_MB)
+
+
+def _alarm(signum: int, frame: object) -> None:
+    raise TimeLimit
+
+
+def _cap_memory(mb: float) -> None:
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    want = int(mb * 1024 * 1024)
+    if hard != resource.RLIM_INFINITY:
+        want = min(want, hard)
+    if soft == resource.RLIM_INFINITY or want < soft:
+        try:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+        except (ValueError, OSError):  # pragma: no cover - a stricter ceiling is in place
+            pass
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """Run the body under the time limit and memory ceiling; a time-out exits 2, said plainly."""
+    seconds, mb = time_limit(), memory_limit_mb()
+    if mb > 0:
+        _cap_memory(mb)
+    timer = seconds > 0 and hasattr(signal, "SIGALRM")
+    if timer:
+        signal.signal(signal.SIGALRM, _alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except TimeLimit:
+        sys.stderr.write(f"dlsolve: stopped after {seconds:g} s, the time limit of one run "
+                         "(DLSOLVE_TIME_LIMIT=0 lifts it); the problem is far larger than an "
+                         "exam problem\n")
+        sys.exit(2)
+    finally:
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def _numbers(data: object, path: tuple = ()) -> Iterator[tuple[tuple, float]]:
+    """Every number of a spec's data with its path (a bounded walk: specs are small)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from _numbers(value, path + (key,))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _numbers(value, path + (i,))
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        yield path, data
+
+
+def _first_non_finite(value: object, name: str) -> str | None:
+    if isinstance(value, float):
+        return None if value - value == 0 else name
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            found = _first_non_finite(item, f"{name}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def overflow(doc: object, what: str) -> Exception:
+    """The refusal of a derivation that leaves float range, naming the largest value given."""
+    from dlsolve.errors import Issue, SpecError
+    from dlsolve.spec.load import dotted
+
+    data = getattr(doc, "data", None)
+    source = getattr(doc, "source", "<spec>")
+    found = max(_numbers(data), key=lambda item: abs(float(item[1])), default=None)
+    if found is None:
+        return SpecError([Issue(source, "", f"the derivation leaves float range ({what}); "
+                                "the values are too large for double precision")])
+    path, value = found
+    line, col = doc.where(path) if hasattr(doc, "where") else (None, None)
+    return SpecError([Issue(source, dotted(path), f"the derivation leaves float range ({what}) "
+                            f"with values as large as {float(value):g}; scale them down", line,
+                            col)])
+
+
+_SAID = ("inf", "∞", "overflow", "nan", "not a number", "float range")
+
+
+def check_finite(solution: object, doc: object) -> None:
+    """Refuse a Solution with a non-finite result unless one of its notes says why."""
+    results = getattr(solution, "results", {})
+    notes = " ".join(getattr(solution, "notes", [])).lower()
+    for name, value in results.items():
+        bad = _first_non_finite(value, name)
+        if bad and not any(word in notes for word in _SAID):
+            raise overflow(doc, f"{bad} is not a finite number")
