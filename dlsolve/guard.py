@@ -2,8 +2,9 @@
 
 The spec layer refuses a problem whose size it can estimate (``dlsolve.spec.limits``); these
 catch what an estimate misses, so that no input makes dlsolve run for minutes or eat the
-machine's memory. The time limit is a ``SIGALRM`` timer raising ``TimeLimit`` (a
-BaseException, so that no ``except Exception`` on the way swallows it); the memory ceiling is
+machine's memory. The time limit counts CPU time (a busy machine does not trip it; a loop
+does): a ``SIGPROF`` timer raising ``TimeLimit`` (a BaseException, so that no
+``except Exception`` on the way swallows it); the memory ceiling is
 ``RLIMIT_AS``, under which an allocation too large fails with ``MemoryError``. Both are set by
 ``dlsolve.cli.main`` only: the test suite runs commands in-process without them.
 """
@@ -36,7 +37,9 @@ def time_limit() -> float:
 
 
 def memory_limit_mb() -> float:
-    return _setting("DLSOLVE_MEMORY_LIMIT", limits.MEMORY_MB)
+    """The ceiling in MB (0: none); at least 64, below which Python itself cannot start."""
+    mb = _setting("DLSOLVE_MEMORY_LIMIT", limits.MEMORY_MB)
+    return max(mb, 64.0) if mb > 0 else 0.0
 
 
 def _alarm(signum: int, frame: object) -> None:
@@ -64,21 +67,25 @@ def guarded() -> Iterator[None]:
     """Run the body under the time limit and memory ceiling; a time-out exits 2, said plainly."""
     seconds, mb = time_limit(), memory_limit_mb()
     if mb > 0:
+        # dlsolve's arrays are small: one BLAS thread, so that the ceiling does not depend on
+        # how many cores reserve their buffers.
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(name, "1")
         _cap_memory(mb)
-    timer = seconds > 0 and hasattr(signal, "SIGALRM")
+    timer = seconds > 0 and hasattr(signal, "SIGPROF")
     if timer:
-        signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.signal(signal.SIGPROF, _alarm)
+        signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     except TimeLimit:
-        sys.stderr.write(f"dlsolve: stopped after {seconds:g} s, the time limit of one run "
-                         "(DLSOLVE_TIME_LIMIT=0 lifts it); the problem is far larger than an "
-                         "exam problem\n")
+        sys.stderr.write(f"dlsolve: stopped after {seconds:g} s of CPU time, the limit of one "
+                         "run (DLSOLVE_TIME_LIMIT=0 lifts it); the problem is far larger than "
+                         "an exam problem\n")
         sys.exit(2)
     finally:
         if timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
 
 
 def _numbers(data: object, path: tuple = ()) -> Iterator[tuple[tuple, float]]:

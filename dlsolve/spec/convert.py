@@ -239,7 +239,8 @@ def vector(elem: Conv = number, length: int | None = None, min_len: int = 1,
         if not isinstance(v, list):
             raise Bad(noun)
         if elem is number and length is None and len(v) >= min_len and \
-                all(type(x) in (int, float) for x in v) and all(map(math.isfinite, v)):
+                all(type(x) is float or type(x) is int and -_BIGGEST <= x <= _BIGGEST
+                    for x in v) and all(map(math.isfinite, v)):
             return v  # the common case, without a call per element
         if length is not None and len(v) != length:
             raise Bad(noun, got=Said(f"{len(v)} values"))
@@ -313,12 +314,16 @@ def either(*convs: Conv, what: str | None = None) -> Conv:
 
     @expects(noun)
     def conv(v: Any) -> Any:
-        hint = None
+        hint, inner = None, None
         for c in convs:
             try:
                 return c(v)
             except Bad as e:
                 hint = hint or e.hint
+                if e.sub and (inner is None or len(e.sub) > len(inner.sub)):
+                    inner = e
+        if inner is not None:  # the shape fitted, an element did not: say which
+            raise inner
         raise Bad(noun, hint=hint)
 
     return conv

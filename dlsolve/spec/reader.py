@@ -163,8 +163,8 @@ class Reader:
         self.data.clear()
         for key, value in items:
             field = moves.get(key, key)
-            if field in self.data:
-                self.fail(key, f"given twice (also as {field!r})", at_key=True)
+            if field != key and (field in self.data or any(k == field for k, _ in items)):
+                self.fail(key, f"the same field as {field!r}; give it once", at_key=True)
                 continue
             self.data[field] = value
             if field != key:

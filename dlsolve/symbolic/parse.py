@@ -61,13 +61,12 @@ def parse(text: str, variables: list[str] | None = None,
 
 def _check_size(tree: ast.AST) -> None:
     """Refuse a formula too large or too deep to work with, before SymPy sees any of it."""
-    count, todo = 0, [(tree, 0)]
+    if sum(1 for _ in ast.walk(tree)) > limits.FORMULA_NODES:
+        raise ParseError(f"a formula of at most {limits.FORMULA_NODES} operations and "
+                         "operands (an exam function is far shorter)")
+    todo = [(tree, 0)]
     while todo:
         node, depth = todo.pop()
-        count += 1
-        if count > limits.FORMULA_NODES:
-            raise ParseError(f"a formula of at most {limits.FORMULA_NODES} operations and "
-                             "operands (an exam function is far shorter)")
         if depth > limits.FORMULA_DEPTH:
             raise ParseError(f"a formula nested at most {limits.FORMULA_DEPTH} levels deep")
         todo += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
