@@ -10,6 +10,7 @@ and control characters, truncation).
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import random
@@ -66,6 +67,8 @@ BOMB = ("x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]\nx-b: &b [*a, *a, *a, *a, *a, *a, *
 
 def _paths(data: Any, path: tuple = ()) -> list[tuple]:
     out = [path]
+    if len(path) > 40:
+        return out
     if isinstance(data, dict):
         for k, v in data.items():
             out += _paths(v, path + (k,))
@@ -76,6 +79,7 @@ def _paths(data: Any, path: tuple = ()) -> list[tuple]:
 
 
 def _set(data: Any, path: tuple, value: Any) -> Any:
+    value = copy.deepcopy(value)  # no value is shared: a later mutation makes no cycle
     if not path:
         return value
     parent = data

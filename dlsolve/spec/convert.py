@@ -6,29 +6,18 @@ was got; the Reader turns it into a located issue.
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
+
+from dlsolve.spec.phrases import MISSING, Marker, Said, suggest
 
 Conv = Callable[[Any], Any]
 
 
-class _Marker:
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-    def __bool__(self) -> bool:
-        return False
-
-
-REQUIRED = _Marker("REQUIRED")
-BAD = _Marker("BAD")
-MISSING = _Marker("MISSING")
+REQUIRED = Marker("REQUIRED")
+BAD = Marker("BAD")
 
 
 class Bad(Exception):
@@ -43,44 +32,7 @@ class Bad(Exception):
         self.hint = hint
 
 
-def suggest(got: Any, options: Iterable[str]) -> str | None:
-    """``did you mean 'tanh'?`` for a misspelt name, or None."""
-    if not isinstance(got, str):
-        return None
-    options = list(options)
-    low = {o.lower(): o for o in options}
-    close = difflib.get_close_matches(got.strip().lower(), list(low), n=1, cutoff=0.6)
-    return f"did you mean {low[close[0]]!r}?" if close else None
-
-
 _BIGGEST = int(sys.float_info.max)
-
-
-class Said(str):
-    """A description of what was got (printed as is, not quoted)."""
-
-
-def describe(value: Any) -> str:
-    """How a given value is quoted in an error message."""
-    if isinstance(value, Said):
-        return str(value)
-    if value is MISSING:
-        return "nothing"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 60 else repr(value[:50]) + f"... ({len(value):,} "\
-            "characters)"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, int) and abs(value) > 10 ** 20:
-        return f"an integer of {len(str(abs(value)))} digits"
-    if isinstance(value, list):
-        text = "[" + ", ".join(describe(v) for v in value) + "]"
-        return text if len(text) <= 40 else text[:37] + "...]"
-    return str(value)
 
 
 def expectation(conv: Conv) -> str:

@@ -15,15 +15,12 @@ from typing import Any
 from dlsolve.errors import Issue, SpecError
 from dlsolve.spec.convert import (
     BAD,
-    MISSING,
     REQUIRED,
     Bad,
     Conv,
-    Said,
     at_most,
     boolean,
     choice,
-    describe,
     either,
     example,
     expectation,
@@ -37,10 +34,10 @@ from dlsolve.spec.convert import (
     positive,
     positive_int,
     string,
-    suggest,
     vector,
 )
 from dlsolve.spec.load import Document, dotted
+from dlsolve.spec.phrases import MISSING, Said, describe, suggest
 
 __all__ = ["BAD", "MISSING", "REQUIRED", "Bad", "Conv", "Reader", "Said", "at_most", "boolean",
            "choice", "describe", "either", "example", "expectation", "expects", "integer",
