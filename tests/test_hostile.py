@@ -139,3 +139,24 @@ def test_out_of_memory_is_bad_input_not_a_crash(monkeypatch):
     res = run(["softmax", "1", "2"])
     assert res.exit_code == 2
     assert res.stderr.startswith("dlsolve: out of memory: the problem needs more than the 1024 MB")
+
+
+def test_a_non_finite_result_needs_a_note():
+    from dlsolve.errors import SpecError
+    from dlsolve.guard import check_finite
+    from dlsolve.spec.load import load_text
+    from dlsolve.steps import Solution
+
+    doc = load_text("kind: loss\npredictions: [1e200]\n", "s.yaml")
+    sol = Solution("loss", "t", results={"loss": [1.0, float("inf")]})
+    with pytest.raises(SpecError, match=r"^s.yaml:2:15: predictions\[0\]: the derivation "
+                                        r"leaves float range \(loss\[1\] is not a finite"):
+        check_finite(sol, doc)
+    sol.note("the loss overflows double precision: reported as inf")
+    check_finite(sol, doc)  # said, so shown
+
+
+def test_an_overflowing_activation_is_shown_with_its_note():
+    res = run(["activation", "exponential", "--at", "1000", "--format", "json"])
+    assert res.exit_code == 0
+    assert '"inf"' in res.stdout and "overflows double precision" in res.stdout
