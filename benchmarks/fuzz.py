@@ -39,8 +39,11 @@ def main() -> None:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.runs):
-            text = F.variant(rng, rng.choice(bases))
-            argv = F.command(rng, text)
+            if rng.random() < 0.15:
+                text, argv = "", F.flag_command(rng)
+            else:
+                text = F.variant(rng, rng.choice(bases))
+                argv = F.command(rng, text)
             t0 = time.process_time()
             outcome = F.run(text, argv, Path(tmp))
             spent = time.process_time() - t0

@@ -41,7 +41,7 @@ class Funnel(click.Group):
             if ctx.meta.get("dlsolve.traceback"):
                 raise
             raise Reported(str(e), int(e.exit_status)) from None
-        except (MemoryError, RecursionError, OverflowError) as e:  # hostile sizes and numbers
+        except (MemoryError, RecursionError, OverflowError, OSError) as e:  # hostile input
             if ctx.meta.get("dlsolve.traceback"):
                 raise
             raise Reported(_too_much(e), 2) from None
@@ -61,6 +61,10 @@ def _too_much(e: BaseException) -> str:
                 "MB ceiling of one run (DLSOLVE_MEMORY_LIMIT); exam problems are far smaller")
     if isinstance(e, RecursionError):
         return "dlsolve: the input is nested too deeply to work through"
+    if isinstance(e, OSError):
+        name = str(e.filename or "")
+        name = name if len(name) <= 60 else name[:50] + f"... ({len(name)} characters)"
+        return f"dlsolve: {name + ': ' if name else ''}{(e.strerror or str(e)).lower()}"
     return (f"dlsolve: numbers beyond float range ({e}); scale the values down")
 
 

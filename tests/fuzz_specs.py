@@ -274,6 +274,40 @@ def run(text: str, args: list[str], tmp: Path) -> Outcome:
     return Outcome(res.exit_code, problem, res.stdout + res.stderr)
 
 
+FLAG_SETS = [
+    ["softmax", "{n}", "{n}", "{n}"], ["softmax", "{n}", "--temperature", "{n}"],
+    ["convshape", "--input", "{d}", "--filters", "{n}", "--kernel", "{d}", "--stride", "{d}",
+     "--padding", "{d}"],
+    ["activation", "{w}", "--at", "{n}"], ["activation", "sigmoid", "--at", "{n}", "--symbolic"],
+    ["gd", "--function", "{f}", "--start", "{n}", "--lr", "{n}", "--steps", "{n}"],
+    ["optimize", "--optimizer", "adam", "--function", "{f}", "--params", "{n}", "--steps",
+     "{n}"],
+    ["prove", "{f} = {f}"], ["loss", "--loss", "mse", "--pred", "{n}", "--target", "{n}"],
+    ["loss", "--loss", "bce", "--pred", "{n}", "--target", "{n}", "--epsilon", "{n}"],
+    ["params", "--input", "{d}", "dense:{n}"],
+]
+TOKENS = {
+    "n": ["0", "1", "-1", "1e308", "-1e308", "1e-320", "inf", "nan", "1" * 400, "2.5", "",
+          "１", "0x10", "1,2", "1e5", "100000", "-0"],
+    "d": ["32x32x3", "0x0", "1000000000x1", "3", "-1", "x", "1e9", "5,5", "999999x999999x9"],
+    "w": ["sigmoid", "tanhh", "", "relu6", "softmax", "😀", "__import__"],
+    "f": ["x**2", "9**9**9**9", "x**(10**10)", "2**2**2**2**2**2", "+".join(["x"] * 500),
+          "__import__('os')", "x.y", "lambda: 1", "exp(exp(exp(x)))", "x/0", "log(0*x)",
+          "ｘ**2", "sin(" * 60 + "x" + ")" * 60, "x**-1001", "1e308*x**2"],
+}
+
+
+def flag_command(rng: random.Random) -> list[str]:
+    """A command given by flags only, with hostile values in its slots."""
+    args = []
+    for part in rng.choice(FLAG_SETS):
+        for slot, values in TOKENS.items():
+            while "{" + slot + "}" in part:
+                part = part.replace("{" + slot + "}", rng.choice(values), 1)
+        args.append(part)
+    return args + ["--format", rng.choice(["json", "json", "text"])]
+
+
 def command(rng: random.Random, text: str) -> list[str]:
     """The command line a variant is run with: solve, or the command of its kind."""
     kind = next((line.split(":", 1)[1].strip() for line in text.splitlines()

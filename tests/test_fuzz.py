@@ -40,6 +40,14 @@ def test_hostile_variants_of_every_kind(kind, tmp_path):
     check()
 
 
+@SETTINGS
+@given(rng=st.randoms(use_true_random=False))
+def test_hostile_flags(rng, tmp_path_factory):
+    args = F.flag_command(rng)
+    outcome = F.run("", args, tmp_path_factory.mktemp("flags"))
+    assert outcome.problem in (None, "self-check"), (outcome.problem, args, outcome.output[-2000:])
+
+
 def test_every_kind_has_a_base():
     assert {b["kind"] for b in BASES} >= set(registry.KINDS)
 

@@ -54,13 +54,15 @@ CASES = {
                           "layers:\n  - {type: flatten}\n  - {type: dense, units: 5}\n",
                           "2:8: input: expected a shape of at most 4 dimensions, got 10000"),
     "exponent-tower": ("kind: gd\nfunction: 9**9**9**9*x\nstart: [1]\nlearning_rate: 0.1\n",
-                       "2:11: function: an exponent of at most 1000 in size, got 387420489"),
+                       "2:11: function: an exponent of at most 100 in size, got 387420489"),
     "huge-exponent": ("kind: gd\nfunction: x**(10**10)\nstart: [1]\nlearning_rate: 0.1\n",
-                      "2:11: function: an exponent of at most 1000 in size, got 10000000000"),
+                      "2:11: function: an exponent of at most 100 in size, got 10000000000"),
     "power-tower-of-twos": ("kind: gd\nfunction: 2**2**2**2**2**2*x\nstart: [1]\n"
                             "learning_rate: 0.1\n", "2:11: function: an exponent of at most"),
     "long-sum": ("kind: gd\nfunction: " + "+".join(["x"] * 100000) + "\nstart: [1]\n"
                  "learning_rate: 0.1\n", "2:11: function: a formula of at most 2,000 characters"),
+    "nested-calls": ("kind: prove\nidentity: " + "sin(" * 12 + "x" + ")" * 12 + " = x\n",
+                     "2:11: identity: functions nested at most 8 deep"),
     "wide-formula": ("kind: prove\nidentity: " + "+".join(["x"] * 900) + " = 900*x\n",
                      "2:11: identity: a formula of at most 400 operations and operands"),
 }

@@ -29,8 +29,11 @@ FORMULA_CHARS = 2_000
 FORMULA_NODES = 400
 """Operations and operands in one formula."""
 FORMULA_DEPTH = 100
-EXPONENT = 1_000
-"""Largest integer exponent (in absolute value) SymPy is asked to expand."""
+CALL_DEPTH = 8
+"""Function calls nested in one another (sigmoid(tanh(x)) is 2)."""
+EXPONENT = 100
+"""Largest exponent (in absolute value) SymPy is asked to work with; exam functions need
+a few, and an identity with (x + 1)**64 already takes seconds to decide."""
 
 # Guards around a whole run (the console script only; tests run in-process without them).
 TIME_SECONDS = 10

@@ -64,12 +64,16 @@ def _check_size(tree: ast.AST) -> None:
     if sum(1 for _ in ast.walk(tree)) > limits.FORMULA_NODES:
         raise ParseError(f"a formula of at most {limits.FORMULA_NODES} operations and "
                          "operands (an exam function is far shorter)")
-    todo = [(tree, 0)]
+    todo = [(tree, 0, 0)]
     while todo:
-        node, depth = todo.pop()
+        node, depth, calls = todo.pop()
         if depth > limits.FORMULA_DEPTH:
             raise ParseError(f"a formula nested at most {limits.FORMULA_DEPTH} levels deep")
-        todo += [(child, depth + 1) for child in ast.iter_child_nodes(node)]
+        calls += isinstance(node, ast.Call)
+        if calls > limits.CALL_DEPTH:
+            raise ParseError(f"functions nested at most {limits.CALL_DEPTH} deep, as in "
+                             "sin(cos(x)) (2)")
+        todo += [(child, depth + 1, calls) for child in ast.iter_child_nodes(node)]
 
 
 def _power(base: Any, exponent: Any) -> Any:
