@@ -172,3 +172,20 @@ def test_did_you_mean_for_names(tmp_path):
 def test_x_fields_are_the_users_own(tmp_path):
     p = write(tmp_path, "x-note: checked by hand\nkind: softmax\nlogits: [1, 2]\n")
     assert run(["softmax", p]).exit_code == 0
+
+
+def test_core_schema_values():
+    from dlsolve.spec.load import load_text
+
+    data = load_text("a: !!str 3\nb: !!float 3\nc: 0x1F\nd: 1_000\ne: 1:30\nf: 2020-01-01\n"
+                     "g: =\nh: -.inf\ni: ~\n").data
+    assert data == {"a": "3", "b": 3.0, "c": 31, "d": 1000, "e": "1:30", "f": "2020-01-01",
+                    "g": "=", "h": float("-inf"), "i": None}
+
+
+def test_merge_keys_explicit_fields_win_and_lists_merge_in_order():
+    from dlsolve.spec.load import load_text
+
+    data = load_text("x-a: &a {p: 1, q: 1}\nx-b: &b {q: 2, r: 2}\n"
+                     "m: {<<: [*a, *b], p: 0}\n").data
+    assert data["m"] == {"p": 0, "q": 1, "r": 2}

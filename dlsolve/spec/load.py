@@ -1,9 +1,10 @@
 """YAML in, plain data plus the line and column of every value out.
 
 Safe loading only. Two fixes to PyYAML's YAML 1.1 defaults: ``1e-3`` is a number (YAML 1.2),
-and only ``true``/``false`` are booleans (``no`` stays the string it looks like). Duplicate
-keys are errors. Parsing uses the C loader when present and re-parses with the pure-Python
-one only to word an error.
+and only ``true``/``false`` are booleans (``no`` stays the string it looks like). Parsing
+uses the C loader when present and re-parses with the pure-Python one only to word an error;
+``dlsolve.spec.build`` turns the node tree into data (the core schema only, merge keys, bounded
+aliases and nesting, duplicate keys as errors).
 """
 
 from __future__ import annotations
