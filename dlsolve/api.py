@@ -95,6 +95,8 @@ def _solve_within_floats(doc: Document, kind: str, spec: Any) -> Solution:
         except OverflowError as e:
             raise overflow(doc, str(e)) from None
         except ValueError as e:
+            if str(e) == "math domain error":  # a log or root of a value that underflowed
+                raise overflow(doc, "a logarithm or root of 0 or less", tiny=True) from None
             if not re.search(r"\b(inf|nan)\b", str(e)):
                 raise
             raise overflow(doc, str(e)) from None

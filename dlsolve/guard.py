@@ -112,22 +112,28 @@ def _first_non_finite(value: object, name: str) -> str | None:
     return None
 
 
-def overflow(doc: object, what: str) -> Exception:
-    """The refusal of a derivation that leaves float range, naming the largest value given."""
+def overflow(doc: object, what: str, tiny: bool = False) -> Exception:
+    """The refusal of a derivation that leaves float range, naming the largest value given
+    (``tiny``: the smallest non-zero one, for a log of a value that underflowed to 0)."""
     from dlsolve.errors import Issue, SpecError
     from dlsolve.spec.load import dotted
 
     data = getattr(doc, "data", None)
     source = getattr(doc, "source", "<spec>")
-    found = max(_numbers(data), key=lambda item: abs(float(item[1])), default=None)
+    numbers = [(p, v) for p, v in _numbers(data) if not tiny or v != 0]
+    size = (lambda item: -abs(float(item[1]))) if tiny else (lambda item: abs(float(item[1])))
+    found = max(numbers, key=size, default=None)
     if found is None:
         return SpecError([Issue(source, "", f"the derivation leaves float range ({what}); "
-                                "the values are too large for double precision")])
+                                "the values are beyond double precision")])
     path, value = found
     line, col = doc.where(path) if hasattr(doc, "where") else (None, None)
-    return SpecError([Issue(source, dotted(path), f"the derivation leaves float range ({what}) "
-                            f"with values as large as {float(value):g}; scale them down", line,
-                            col)])
+    labels = getattr(doc, "labels", {})
+    field = labels[path[0]] + dotted(path[1:]) if path and path[0] in labels else dotted(path)
+    advice = f"values as small as {float(value):g}; use larger ones" if tiny else \
+        f"values as large as {float(value):g}; scale them down"
+    return SpecError([Issue(source, field, f"the derivation leaves float range ({what}) with "
+                            + advice, line, col)])
 
 
 _SAID = re.compile(r"\binf(inity|inite)?\b|∞|overflow|\bnan\b|not a number|float range")

@@ -162,3 +162,10 @@ def test_an_overflowing_activation_is_shown_with_its_note():
     res = run(["activation", "exponential", "--at", "1000", "--format", "json"])
     assert res.exit_code == 0
     assert '"inf"' in res.stdout and "overflows double precision" in res.stdout
+
+
+def test_an_underflowing_epsilon_is_named():
+    res = run(["loss", "--loss", "bce", "--pred", "1", "--target", "0", "--epsilon", "1e-320"])
+    assert res.exit_code == 2
+    assert res.stderr.startswith("dlsolve loss: --epsilon: the derivation leaves float range (a "
+                                 "logarithm or root of 0 or less) with values as small as")
