@@ -97,7 +97,7 @@ def _solve_within_floats(doc: Document, kind: str, spec: Any) -> Solution:
         except ValueError as e:
             if str(e) == "math domain error":  # a log or root of a value that underflowed
                 raise overflow(doc, "a logarithm or root of 0 or less", tiny=True) from None
-            if not re.search(r"\b(inf|nan)\b", str(e)):
+            if not re.search(r"\b(inf|nan)\b", str(e), re.I):
                 raise
             raise overflow(doc, str(e)) from None
     check_finite(solution, doc)
