@@ -168,7 +168,12 @@ def load_text(text: str, source: str = "<spec>", keep_text: bool = False) -> Doc
     """Parse YAML text into a Document."""
     try:
         node = yaml.compose(text, Loader=_FastLoader)
-    except yaml.YAMLError:
+    except yaml.YAMLError as e:
+        if "nesting depth" in str(e):  # libyaml's own bound; the pure parser would recurse
+            mark = getattr(e, "problem_mark", None)
+            raise SpecError([Issue(source, "", f"nested deeper than {limits.DEPTH} levels; a "
+                                   "spec needs far fewer", *((mark.line + 1, mark.column + 1)
+                                                             if mark else ()))]) from None
         node = _compose_for_error(text, source)
     if node is None:
         raise SpecError([Issue(source, "", "the file is empty; expected a mapping with kind:")])
