@@ -86,8 +86,9 @@ def _solve_within_floats(doc: Document, kind: str, spec: Any) -> Solution:
     """Solve; numbers leaving float range (inf - inf, an overflow) are refused, not shown."""
     import warnings
 
-    from dlsolve.guard import check_finite, overflow
+    from dlsolve.guard import check_finite, fresh_budget, overflow
 
+    fresh_budget()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # numpy overflow: checked below
         try:

@@ -84,7 +84,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
       dlsolve solve problems/ --format markdown -o key.md
 
     Exit codes: 0 solved, 1 a checked answer is wrong, 2 bad input (also a problem too
-    large: over the time limit of one run or the memory ceiling).
+    large: over 10 s of CPU time or the memory ceiling).
     """
     ctx.meta["dlsolve.traceback"] = traceback
 

@@ -2,7 +2,8 @@
 
 The spec layer refuses a problem whose size it can estimate (``dlsolve.spec.limits``); these
 catch what an estimate misses, so that no input makes dlsolve run for minutes or eat the
-machine's memory. The time limit counts CPU time (a busy machine does not trip it; a loop
+machine's memory. The time limit is per problem (``fresh_budget`` renews it as each one is
+solved) and counts CPU time (a busy machine does not trip it; a loop
 does): a ``SIGPROF`` timer raising ``TimeLimit`` (a BaseException, so that no
 ``except Exception`` on the way swallows it); the memory ceiling is
 ``RLIMIT_AS``, under which an allocation too large fails with ``MemoryError``. Both are set by
@@ -47,6 +48,16 @@ def _alarm(signum: int, frame: object) -> None:
     raise TimeLimit
 
 
+_BUDGET = {"seconds": 0.0}  # the CPU seconds each problem gets while a timer is running
+
+
+def fresh_budget() -> None:
+    """Give the next problem the full time limit (a folder or a batch of variants is many
+    problems, each bounded by itself); nothing when no limit is running (the test suite)."""
+    if _BUDGET["seconds"] > 0:
+        signal.setitimer(signal.ITIMER_PROF, _BUDGET["seconds"])
+
+
 def _cap_memory(mb: float) -> None:
     try:
         import resource
@@ -75,18 +86,21 @@ def guarded() -> Iterator[None]:
         _cap_memory(mb)
     timer = seconds > 0 and hasattr(signal, "SIGPROF")
     if timer:
-        signal.signal(signal.SIGPROF, _alarm)
+        previous = signal.signal(signal.SIGPROF, _alarm)
         signal.setitimer(signal.ITIMER_PROF, seconds)
+        _BUDGET["seconds"] = seconds
     try:
         yield
     except TimeLimit:
-        sys.stderr.write(f"dlsolve: stopped after {seconds:g} s of CPU time, the limit of one "
-                         "run (DLSOLVE_TIME_LIMIT=0 lifts it); the problem is far larger than "
-                         "an exam problem\n")
+        sys.stderr.write(f"dlsolve: stopped after {seconds:g} s of CPU time, the limit for one "
+                         "problem (DLSOLVE_TIME_LIMIT=0 lifts it); the problem is far larger "
+                         "than an exam problem\n")
         sys.exit(2)
     finally:
         if timer:
             signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, previous)
+            _BUDGET["seconds"] = 0.0
 
 
 def _numbers(data: object, path: tuple = ()) -> Iterator[tuple[tuple, float]]:

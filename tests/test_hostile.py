@@ -120,7 +120,8 @@ def test_the_time_limit_stops_a_long_run(tmp_path):
                         "function: x**2 + 10*y**2\nparams: [1, 1]\nsteps: 100000\n")
     res = _cli(["solve", p, "--format", "json"], DLSOLVE_TIME_LIMIT="1")
     assert res.returncode == 2
-    assert res.stderr.startswith("dlsolve: stopped after 1 s of CPU time, the limit of one run")
+    assert res.stderr.startswith("dlsolve: stopped after 1 s of CPU time, the limit for one "
+                                 "problem")
 
 
 def test_the_memory_ceiling_is_set_for_a_run():
@@ -169,3 +170,21 @@ def test_an_underflowing_epsilon_is_named():
     assert res.exit_code == 2
     assert res.stderr.startswith("dlsolve loss: --epsilon: the derivation leaves float range (a "
                                  "logarithm or root of 0 or less) with values as small as")
+
+
+def test_each_problem_gets_the_full_time_budget(monkeypatch):
+    import signal
+
+    from dlsolve.guard import fresh_budget, guarded
+
+    monkeypatch.setenv("DLSOLVE_TIME_LIMIT", "50")
+    monkeypatch.setenv("DLSOLVE_MEMORY_LIMIT", "0")  # no ceiling on the test process
+    with guarded():
+        sum(i * i for i in range(300_000))  # spend some CPU time
+        spent = signal.getitimer(signal.ITIMER_PROF)[0]
+        fresh_budget()
+        renewed = signal.getitimer(signal.ITIMER_PROF)[0]
+    assert spent < renewed <= 50.1
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+    fresh_budget()  # no timer running: nothing happens
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)

@@ -37,7 +37,7 @@ a few, and an identity with (x + 1)**64 already takes seconds to decide."""
 
 # Guards around a whole run (the console script only; tests run in-process without them).
 TIME_SECONDS = 10
-"""CPU seconds of one run; ``DLSOLVE_TIME_LIMIT`` changes it (0: no limit)."""
+"""CPU seconds for one problem; ``DLSOLVE_TIME_LIMIT`` changes it (0: no limit)."""
 MEMORY_MB = 1024
 """Address-space ceiling of one run; ``DLSOLVE_MEMORY_LIMIT`` changes it (0: none)."""
 
