@@ -63,6 +63,9 @@ CASES = {
                  "learning_rate: 0.1\n", "2:11: function: a formula of at most 2,000 characters"),
     "nested-calls": ("kind: prove\nidentity: " + "sin(" * 12 + "x" + ")" * 12 + " = x\n",
                      "2:11: identity: functions nested at most 8 deep"),
+    "huge-forward-pass": ("kind: forward\ninputs: [1]\nlayers:\n  - {weights: ["
+                          + ",".join(["[0.5]"] * 300_000) + "], bias: 0.1}\n",
+                          "more than 200,000 values in one file (about 300,005)"),
     "wide-formula": ("kind: prove\nidentity: " + "+".join(["x"] * 900) + " = 900*x\n",
                      "2:11: identity: a formula of at most 400 operations and operands"),
 }

@@ -166,6 +166,10 @@ def load_file(path: str | Path, keep_text: bool = False) -> Document:
 
 def load_text(text: str, source: str = "<spec>", keep_text: bool = False) -> Document:
     """Parse YAML text into a Document."""
+    rough = text.count(",") + text.count("\n") + text.count("- ")  # values, roughly, before
+    if rough > limits.NODES:                                       # parsing them all
+        raise SpecError([Issue(source, "", f"more than {limits.NODES:,} values in one file "
+                               f"(about {rough:,}); an exam problem has far fewer")])
     try:
         node = yaml.compose(text, Loader=_FastLoader)
     except yaml.YAMLError as e:
