@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from dlsolve import registry
 from dlsolve.errors import Issue, SpecError
 from dlsolve.spec.load import Document, load_file
-from dlsolve.spec.reader import Reader, describe
+from dlsolve.spec.reader import Reader, describe, suggest
 from dlsolve.steps import Mistake, Solution
 
 # Commands that accept specs of another kind: a backprop spec has a forward pass, etc.
@@ -33,10 +34,12 @@ def kind_of(doc: Document, command: str | None = None) -> str:
     if kind is None:
         raise SpecError([Issue(doc.source, "kind", "expected the problem kind (one of "
                                + ", ".join(registry.KINDS) + "), got nothing", 1)])
-    if kind not in registry.KINDS:
+    if not isinstance(kind, str) or kind not in registry.KINDS:
         line, col = doc.where(("kind",))
+        hint = suggest(kind, registry.KINDS)
         raise SpecError([Issue(doc.source, "kind", "expected one of " +
-                               ", ".join(registry.KINDS) + f", got {describe(kind)}", line, col)])
+                               ", ".join(registry.KINDS) + f", got {describe(kind)}" +
+                               (f"; {hint}" if hint else ""), line, col)])
     if command and command not in ("solve", "check") and kind not in COMPATIBLE.get(command,
                                                                                     (command,)):
         line, col = doc.where(("kind",))
@@ -104,7 +107,7 @@ def solve_parsed(doc: Document, kind: str, spec: Any) -> Solution:
     """Solve a parsed spec; the title and statement come from the document."""
     from dlsolve.givens import attach
 
-    solution = registry.solver(kind)(spec)
+    solution = _solve_within_floats(doc, kind, spec)
     attach(solution, kind, spec)
     data = doc.data
     if isinstance(data.get("title"), str):
@@ -113,6 +116,29 @@ def solve_parsed(doc: Document, kind: str, spec: Any) -> Solution:
         solution.statement = data["statement"]
     solution.mistakes = mistakes(data)
     solution.source = doc.source if doc.is_file else None
+    return solution
+
+
+def _solve_within_floats(doc: Document, kind: str, spec: Any) -> Solution:
+    """Solve; numbers leaving float range (inf - inf, an overflow) are refused, not shown."""
+    import warnings
+
+    from dlsolve.guard import check_finite, fresh_budget, overflow
+
+    fresh_budget()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # numpy overflow: checked below
+        try:
+            solution = registry.solver(kind)(spec)
+        except OverflowError as e:
+            raise overflow(doc, str(e)) from None
+        except ValueError as e:
+            if str(e) == "math domain error":  # a log or root of a value that underflowed
+                raise overflow(doc, "a logarithm or root of 0 or less", tiny=True) from None
+            if not re.search(r"\b(inf|nan)\b", str(e), re.I):
+                raise
+            raise overflow(doc, str(e)) from None
+    check_finite(solution, doc)
     return solution
 
 

@@ -53,11 +53,31 @@ class Funnel(click.Group):
             if ctx.meta.get("dlsolve.traceback"):
                 raise
             raise Reported(str(e), int(e.exit_status)) from None
+        except (MemoryError, RecursionError, OverflowError, OSError) as e:  # hostile input
+            if ctx.meta.get("dlsolve.traceback"):
+                raise
+            raise Reported(_too_much(e), 2) from None
         except Exception as e:  # a bug: say so plainly, keep the traceback for --traceback
             if ctx.meta.get("dlsolve.traceback"):
                 raise
             raise Reported(f"dlsolve: internal error ({type(e).__name__}: {e}); run again with "
                            "--traceback and report it", 70) from None
+
+
+def _too_much(e: BaseException) -> str:
+    """The message for a problem too large for the machine or for float arithmetic."""
+    if isinstance(e, MemoryError):
+        from dlsolve.guard import memory_limit_mb
+
+        return (f"dlsolve: out of memory: the problem needs more than the {memory_limit_mb():g} "
+                "MB ceiling of one run (DLSOLVE_MEMORY_LIMIT); exam problems are far smaller")
+    if isinstance(e, RecursionError):
+        return "dlsolve: the input is nested too deeply to work through"
+    if isinstance(e, OSError):
+        name = str(e.filename or "")
+        name = name if len(name) <= 60 else name[:50] + f"... ({len(name)} characters)"
+        return f"dlsolve: {name + ': ' if name else ''}{(e.strerror or str(e)).lower()}"
+    return (f"dlsolve: numbers beyond float range ({e}); scale the values down")
 
 
 @click.group(cls=Funnel, context_settings=CONTEXT)
@@ -76,7 +96,7 @@ def cli(ctx: click.Context, traceback: bool) -> None:
       dlsolve solve problems/ --format markdown -o key.md
 
     Exit codes: 0 solved, 1 a checked answer is wrong or a proved identity is false,
-    2 bad input.
+    2 bad input (also a problem too large: over 10 s of CPU time or the memory ceiling).
     """
     ctx.meta["dlsolve.traceback"] = traceback
 
@@ -90,8 +110,11 @@ for module in COMMAND_MODULES:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    from dlsolve.guard import guarded
+
     try:
-        cli.main(args=argv, prog_name="dlsolve")
+        with guarded():
+            cli.main(args=argv, prog_name="dlsolve")
     except KeyboardInterrupt:  # pragma: no cover
         sys.exit(130)
 

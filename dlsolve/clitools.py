@@ -171,17 +171,48 @@ def emit(solutions: list[Any], fmt: str | None = None, output: str | None = None
 
 
 def write_atomic(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and rename: no partial file on failure."""
+    """Write ``text`` to ``path`` via a temporary file and rename: no partial file on failure.
+
+    The file gets the mode a plain ``open`` would give it (0666 less the umask); a folder
+    that is missing or not writable is bad input (exit 2), named with the reason.
+    """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=directory)
+    except OSError as e:
+        raise _unwritable(path, directory, e) from None
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, target)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise _unwritable(path, directory, e) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _unwritable(path: str, directory: Path, e: OSError) -> Exception:
+    from dlsolve.errors import spec_error
+
+    if not directory.exists():
+        reason = f"the folder {str(directory)!r} does not exist"
+    elif not directory.is_dir():
+        reason = f"{str(directory)!r} is not a folder"
+    elif Path(path).is_dir():
+        reason = "it is a folder"
+    else:
+        reason = e.strerror or str(e)
+    return spec_error(str(path), "", f"cannot write the output: {reason.lower()}")
 
 
 def out_settings(fmt: str | None, output: str | None, digits: int, width: int | None) -> dict:

@@ -184,12 +184,18 @@ def test_unknown_ambiguous_and_repeated_names_are_bad_input(tmp_path):
 @pytest.mark.parametrize("answer, said", [
     ("loss: .inf\n", "not a finite number (inf)"),
     ("loss: " + "9" * 400 + "\n", "an integer of 400 digits, too large"),
-    ("outputs: " + "[" * 30 + "0" + "]" * 30 + "\n", "a list nested 30 deep"),
+    ("outputs: " + "[" * 15 + "0" + "]" * 15 + "\n", "a list nested 15 deep"),
 ])
 def test_non_finite_and_hostile_answers_are_said_not_compared(tmp_path, answer, said):
     code, doc, res = check(tmp_path, "seed000-q4a-relu-network.yaml", answer)
     assert code == 1 and said in notes(doc)
     assert "NaN" not in res.stdout   # an infinite given value is written Infinity, and said
+
+
+def test_answers_nested_beyond_the_loaders_bound_are_bad_input(tmp_path):
+    code, _, res = check(tmp_path, "seed000-q4a-relu-network.yaml",
+                         "outputs: " + "[" * 30 + "0" + "]" * 30 + "\n")
+    assert code == 2 and "nested deeper than 20 levels" in res.stderr
 
 
 def test_a_tiny_subnormal_answer_is_graded_plainly(tmp_path):

@@ -53,7 +53,7 @@ def test_unknown_activation_in_a_layer(tmp_path):
     (line,) = errors(tmp_path, "kind: forward\ninputs: [1]\nlayers:\n"
                                "  - {weights: [[1]], activation: rleu}\n")
     assert line.startswith("4:34: layers[0].activation: expected an activation name (celu,")
-    assert line.endswith(", softmax), got 'rleu'")
+    assert line.endswith(", softmax), got 'rleu'; did you mean 'relu'?")
 
 
 def test_targets_of_the_wrong_length(tmp_path):

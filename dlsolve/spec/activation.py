@@ -32,7 +32,7 @@ def parse(r: Reader) -> ActivationProblem | None:
             act = make_activation(name, extra)
         except Bad as e:
             r.expected(e.sub[0] if e.sub else "name", e.expected,
-                       e.got if e.sub else name)
+                       e.got if e.sub else name, e.hint)
     if not r.ok:
         return None
     return ActivationProblem(act, [float(x) for x in at], symbolic)

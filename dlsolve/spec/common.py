@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dlsolve.kernels.activations import NAMES, REGISTRY, Activation, lookup
-from dlsolve.spec.reader import Bad, choice, either, expects, nonneg_int, number, pair
+from dlsolve.spec.reader import Bad, choice, either, expects, nonneg_int, number, pair, suggest
 
 KINK = choice("pytorch", "left", "right")
 PADDING = either(choice("same", "valid"), pair(nonneg_int),
@@ -45,7 +45,8 @@ def make_activation(name: Any, extra: dict[str, Any],
     fn = lookup(name)
     if fn is None:
         known = activation_names() + (", softmax" if allow_softmax else "")
-        raise Bad(f"an activation name ({known})", got=name)
+        raise Bad(f"an activation name ({known})", got=name,
+                  hint=suggest(name, list(NAMES) + (["softmax"] if allow_softmax else [])))
     params = dict(fn.params)
     kink = "pytorch"
     for key, value in extra.items():
@@ -87,7 +88,7 @@ def activation_conv(allow_softmax: bool = True) -> Any:
                 return make_activation(v["name"], extra, allow_softmax)
             except Bad as e:
                 sub = e.sub if e.sub else ("name",)
-                raise Bad(e.expected, sub, e.got) from None
+                raise Bad(e.expected, sub, e.got, e.hint) from None
         return make_activation(v, {}, allow_softmax)
 
     return conv

@@ -9,6 +9,7 @@ import numpy as np
 
 from dlsolve.kernels.convolution import Geometry, geometry
 from dlsolve.registry import COMMON_FIELDS
+from dlsolve.spec import limits
 from dlsolve.spec.common import PADDING, ActivationSpec, activation_conv
 from dlsolve.spec.reader import (
     BAD,
@@ -139,9 +140,13 @@ def grad_output(r: Reader, shape: tuple[int, int, int], why: str) -> np.ndarray 
 
 
 def _fits(r: Reader, h: int, w: int, kh: int, kw: int, padding: Any, dilation: tuple,
-          key: str) -> bool:
+          key: str, channels: int = 1) -> bool:
     if padding == "same":
         return True
+    size = limits.product((channels, h + 2 * padding[0], w + 2 * padding[1]))
+    if size > limits.ELEMENTS:
+        r.fail("padding", limits.too_large("values in the padded input", size, limits.ELEMENTS))
+        return False
     for n, k, p, d, dim in ((h, kh, padding[0], dilation[0], "height"),
                             (w, kw, padding[1], dilation[1], "width")):
         eff = d * (k - 1) + 1
@@ -177,7 +182,7 @@ def parse(r: Reader) -> ConvProblem | None:
         r.expected("bias", f"{k.shape[0]} biases (one per filter) or one number",
                    Said(f"{len(bias)}"))
     if not r.ok or not _fits(r, x.shape[1], x.shape[2], k.shape[2], k.shape[3], padding,
-                             dilation, "kernel" if r.has("kernel") else "kernels"):
+                             dilation, "kernel" if r.has("kernel") else "kernels", x.shape[0]):
         return None
     b = np.array(bias if isinstance(bias, list) else [bias] * k.shape[0], dtype=float)
     g = geometry(x.shape[1], x.shape[2], k.shape[2], k.shape[3], stride, padding, dilation)
@@ -236,7 +241,7 @@ def parse_pool(r: Reader) -> PoolProblem | None:
         r.expected("padding", "at most half the kernel size (PyTorch's rule for pooling)",
                    list(padding))
     if not r.ok or not _fits(r, x.shape[1], x.shape[2], kernel[0], kernel[1], padding, dilation,
-                             "kernel"):
+                             "kernel", x.shape[0]):
         return None
     g = geometry(x.shape[1], x.shape[2], kernel[0], kernel[1], stride, padding, dilation,
                  ceil_mode)

@@ -7,90 +7,88 @@ was got; the Reader turns it into a located issue.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from typing import Any
+
+from dlsolve.spec.phrases import MISSING, Marker, Said, suggest
 
 Conv = Callable[[Any], Any]
 
 
-class _Marker:
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-    def __bool__(self) -> bool:
-        return False
-
-
-REQUIRED = _Marker("REQUIRED")
-BAD = _Marker("BAD")
-MISSING = _Marker("MISSING")
+REQUIRED = Marker("REQUIRED")
+BAD = Marker("BAD")
 
 
 class Bad(Exception):
     """A converter's complaint: what was expected, at which sub-path, and what was got."""
 
-    def __init__(self, expected: str, sub: tuple[Any, ...] = (), got: Any = MISSING):
+    def __init__(self, expected: str, sub: tuple[Any, ...] = (), got: Any = MISSING,
+                 hint: str | None = None):
         super().__init__(expected)
         self.expected = expected
         self.sub = sub
         self.got = got
+        self.hint = hint
 
 
-class Said(str):
-    """A description of what was got (printed as is, not quoted)."""
-
-
-def describe(value: Any) -> str:
-    """How a given value is quoted in an error message."""
-    if isinstance(value, Said):
-        return str(value)
-    if value is MISSING:
-        return "nothing"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        text = "[" + ", ".join(describe(v) for v in value) + "]"
-        return text if len(text) <= 40 else text[:37] + "...]"
-    return str(value)
+_BIGGEST = int(sys.float_info.max)
 
 
 def expectation(conv: Conv) -> str:
     return getattr(conv, "expected", "a value")
 
 
-def expects(text: str) -> Callable[[Conv], Conv]:
-    """Decorator: attach the phrase used in 'expected …' messages to a converter."""
+def expects(text: str, example: str | None = None) -> Callable[[Conv], Conv]:
+    """Decorator: attach the phrase used in 'expected …' messages to a converter, and
+    optionally the value of an example line shown when the field is missing."""
 
     def deco(fn: Conv) -> Conv:
         fn.expected = text  # type: ignore[attr-defined]
+        if example is not None:
+            fn.example = example  # type: ignore[attr-defined]
         return fn
 
     return deco
 
 
-@expects("a number")
+_EXAMPLES = (("matrix", "[[0.1, 0.2], [0.3, 0.4]]"), ("list", "[0.5, -1.0]"),
+             ("true or false", "true"), ("integer", "2"), ("positive number", "0.1"),
+             ("number", "0.5"), ("text", "some text"))
+
+
+def example(conv: Conv) -> str | None:
+    """A value to show in ``add a line such as field: <value>`` for a missing field."""
+    given = getattr(conv, "example", None)
+    if given is not None:
+        return given
+    text = expectation(conv)
+    if text.startswith("one of "):
+        return text[len("one of "):].split(",")[0].strip()
+    return next((ex for word, ex in _EXAMPLES if word in text), None)
+
+
+@expects("a number", "0.5")
 def number(v: Any) -> float | int:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise Bad("a number")
+    if isinstance(v, int) and abs(v) > _BIGGEST:
+        raise Bad("a number within float range (about ±1.8e308)")
     if not math.isfinite(v):
         raise Bad("a finite number")
     return v
 
 
-@expects("an integer")
+_EXACT = 2 ** 53
+
+
+@expects("an integer", "2")
 def integer(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or \
             (isinstance(v, float) and not v.is_integer()):
         raise Bad("an integer")
+    if abs(v) > _EXACT:
+        raise Bad(f"an integer of at most {_EXACT:,} in size")
     return int(v)
 
 
@@ -176,7 +174,7 @@ def choice(*options: str, aliases: dict[str, str] | None = None) -> Conv:
                 if opt.lower() in (key, key.replace("_", "-")) or \
                         opt.lower().replace("-", "_") == key:
                     return opt
-        raise Bad(text)
+        raise Bad(text, hint=suggest(v, list(options) + list(aliases)))
 
     return conv
 
@@ -193,7 +191,8 @@ def vector(elem: Conv = number, length: int | None = None, min_len: int = 1,
         if not isinstance(v, list):
             raise Bad(noun)
         if elem is number and length is None and len(v) >= min_len and \
-                all(type(x) in (int, float) for x in v) and all(map(math.isfinite, v)):
+                all(type(x) is float or type(x) is int and -_BIGGEST <= x <= _BIGGEST
+                    for x in v) and all(map(math.isfinite, v)):
             return v  # the common case, without a call per element
         if length is not None and len(v) != length:
             raise Bad(noun, got=Said(f"{len(v)} values"))
@@ -204,7 +203,8 @@ def vector(elem: Conv = number, length: int | None = None, min_len: int = 1,
             try:
                 out.append(elem(item))
             except Bad as e:
-                raise Bad(e.expected, (i,) + e.sub, item if e.got is MISSING else e.got) from None
+                raise Bad(e.expected, (i,) + e.sub, item if e.got is MISSING else e.got,
+                          e.hint) from None
         return out
 
     return conv
@@ -223,7 +223,8 @@ def matrix(elem: Conv = number, what: str = "a matrix (a list of rows of numbers
             try:
                 rows.append(row_conv(r))
             except Bad as e:
-                raise Bad(e.expected, (i,) + e.sub, e.got if e.got is not MISSING else r) from None
+                raise Bad(e.expected, (i,) + e.sub, e.got if e.got is not MISSING else r,
+                          e.hint) from None
         width = len(rows[0])
         for i, r in enumerate(rows):
             if len(r) != width:
@@ -265,12 +266,17 @@ def either(*convs: Conv, what: str | None = None) -> Conv:
 
     @expects(noun)
     def conv(v: Any) -> Any:
+        hint, inner = None, None
         for c in convs:
             try:
                 return c(v)
-            except Bad:
-                continue
-        raise Bad(noun)
+            except Bad as e:
+                hint = hint or e.hint
+                if e.sub and (inner is None or len(e.sub) > len(inner.sub)):
+                    inner = e
+        if inner is not None:  # the shape fitted, an element did not: say which
+            raise inner
+        raise Bad(noun, hint=hint)
 
     return conv
 

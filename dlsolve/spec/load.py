@@ -1,9 +1,10 @@
 """YAML in, plain data plus the line and column of every value out.
 
 Safe loading only. Two fixes to PyYAML's YAML 1.1 defaults: ``1e-3`` is a number (YAML 1.2),
-and only ``true``/``false`` are booleans (``no`` stays the string it looks like). Duplicate
-keys are errors. Parsing uses the C loader when present and re-parses with the pure-Python
-one only to word an error.
+and only ``true``/``false`` are booleans (``no`` stays the string it looks like). Parsing
+uses the C loader when present and re-parses with the pure-Python one only to word an error;
+``dlsolve.spec.build`` turns the node tree into data (the core schema only, merge keys, bounded
+aliases and nesting, duplicate keys as errors).
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from typing import Any
 import yaml
 
 from dlsolve.errors import Issue, SpecError
+from dlsolve.spec import limits
+from dlsolve.spec.build import Builder
+from dlsolve.spec.build import dotted as _dotted
 
 Path_ = tuple[Any, ...]
 
@@ -57,6 +61,7 @@ def _loader_class(base: type) -> type:
 
 _SafeLoader = _loader_class(yaml.SafeLoader)
 _FastLoader = _loader_class(getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+_RESOLVER = _SafeLoader("")
 
 
 @dataclass
@@ -74,12 +79,14 @@ class Document:
     labels: dict[str, str] = field(default_factory=dict)
     is_file: bool = False
     texts: dict[Path_, str] = field(default_factory=dict)  # numbers as written (keep_text)
+    renamed: dict[Path_, Any] = field(default_factory=dict)  # field path -> key as written
 
     def _node(self, path: Path_, key_mark: bool = False) -> Any:
         node, found = self.root, self.root
         for i, part in enumerate(path):
+            part = self.renamed.get(path[:i + 1], part)
             if isinstance(node, yaml.MappingNode):
-                pair = next(((k, v) for k, v in node.value if _plain(k) == part), None)
+                pair = next(((k, v) for k, v in _pairs(node) if _plain(k) == part), None)
                 if pair is None:
                     return found
                 node = pair[0] if key_mark and i == len(path) - 1 else pair[1]
@@ -109,6 +116,21 @@ class Document:
             self.labels[key] = labels.get(key, "--" + key.replace("_", "-"))
 
 
+def _pairs(node: yaml.MappingNode) -> Any:
+    """A mapping node's own key/value pairs, then those its merge keys (``<<:``) bring in."""
+    todo, seen = [node], set()
+    while todo:
+        current = todo.pop(0)
+        if id(current) in seen or not isinstance(current, yaml.MappingNode):
+            continue
+        seen.add(id(current))
+        for k, v in current.value:
+            if k.tag == "tag:yaml.org,2002:merge":
+                todo += v.value if isinstance(v, yaml.SequenceNode) else [v]
+            else:
+                yield k, v
+
+
 def _plain(node: Any) -> Any:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
@@ -127,6 +149,9 @@ def load_file(path: str | Path, keep_text: bool = False) -> Document:
     """
     p = Path(path)
     try:
+        if p.is_file() and p.stat().st_size > limits.FILE_BYTES:
+            raise SpecError([Issue(str(path), "", f"larger than {limits.FILE_BYTES:,} bytes; "
+                                   "a spec is a short file")])
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise SpecError([Issue(str(path), "", "no such file")]) from None
@@ -141,15 +166,24 @@ def load_file(path: str | Path, keep_text: bool = False) -> Document:
 
 def load_text(text: str, source: str = "<spec>", keep_text: bool = False) -> Document:
     """Parse YAML text into a Document."""
+    rough = text.count(",") + text.count("\n") + text.count("- ")  # values, roughly, before
+    if rough > limits.NODES:                                       # parsing them all
+        raise SpecError([Issue(source, "", f"more than {limits.NODES:,} values in one file "
+                               f"(about {rough:,}); an exam problem has far fewer")])
     try:
         node = yaml.compose(text, Loader=_FastLoader)
-    except yaml.YAMLError:
+    except yaml.YAMLError as e:
+        if "nesting depth" in str(e):  # libyaml's own bound; the pure parser would recurse
+            mark = getattr(e, "problem_mark", None)
+            raise SpecError([Issue(source, "", f"nested deeper than {limits.DEPTH} levels; a "
+                                   "spec needs far fewer", *((mark.line + 1, mark.column + 1)
+                                                             if mark else ()))]) from None
         node = _compose_for_error(text, source)
     if node is None:
         raise SpecError([Issue(source, "", "the file is empty; expected a mapping with kind:")])
     doc = Document(None, source, node)
     issues: list[Issue] = []
-    doc.data = _Builder(doc, issues, keep_text).build(node, ())
+    doc.data = Builder(doc, issues, keep_text, _RESOLVER.resolve).build(node, ())
     if issues:
         raise SpecError(issues)
     return doc
@@ -168,62 +202,9 @@ def _compose_for_error(text: str, source: str) -> Any:
         raise SpecError([Issue(source, "", msg, line, col)]) from None
     except yaml.YAMLError as e:
         raise SpecError([Issue(source, "", f"invalid YAML: {e}")]) from None
-
-
-class _Builder:
-    """Node tree -> plain data; duplicate keys become issues. Numbers take a fast path."""
-
-    FLOAT, INT = "tag:yaml.org,2002:float", "tag:yaml.org,2002:int"
-
-    def __init__(self, doc: Document, issues: list[Issue], keep_text: bool = False):
-        self.doc, self.issues, self.ctor = doc, issues, _SafeLoader("")
-        self.keep_text = keep_text
-
-    def scalar(self, node: yaml.ScalarNode, path: Path_) -> Any:
-        if self.keep_text and node.tag in (self.FLOAT, self.INT):
-            self.doc.texts[path] = node.value
-        try:
-            if node.tag == self.FLOAT and "_" not in node.value and node.value[-1:].isdigit():
-                return float(node.value)
-            if node.tag == self.INT and node.value.lstrip("-+").isdigit():
-                return int(node.value)
-            return self.ctor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError) as e:
-            self.issues.append(Issue(self.doc.source, _dotted(path), f"unreadable value: {e}",
-                                     node.start_mark.line + 1, node.start_mark.column + 1))
-            return None
-
-    def build(self, node: yaml.Node, path: Path_) -> Any:
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            scalar = yaml.ScalarNode
-            return [self.scalar(v, path + (i,)) if isinstance(v, scalar) else
-                    self.build(v, path + (i,)) for i, v in enumerate(node.value)]
-        out: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            key = self.ctor.construct_object(key_node, deep=True)
-            mark = key_node.start_mark
-            if not isinstance(key, (str, int, float, bool)):
-                self.issues.append(Issue(self.doc.source, _dotted(path),
-                                         "mapping keys must be plain words", mark.line + 1))
-                continue
-            if key in out:
-                first = self.doc.where(path + (key,), key=True)[0]
-                self.issues.append(Issue(self.doc.source, _dotted(path + (key,)),
-                                         f"duplicate key (first given on line {first})",
-                                         mark.line + 1, mark.column + 1))
-                continue
-            out[key] = self.build(value_node, path + (key,))
-        return out
-
-
-def _dotted(path: Path_) -> str:
-    """``("layers", 1, "weights")`` -> ``layers[1].weights``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
-    return out
+    except RecursionError:
+        raise SpecError([Issue(source, "", f"nested deeper than {limits.DEPTH} levels; a spec "
+                               "needs far fewer")]) from None
 
 
 dotted = _dotted

@@ -38,8 +38,7 @@ from dlsolve.spec.reader import (
     vector,
 )
 
-TRAINING_FIELDS = ("regularization", "l2_form", "optimizer", "hyper", "state", "lr",
-                   "learning-rate")
+TRAINING_FIELDS = ("regularization", "l2_form", "optimizer", "hyper", "state")
 L2_FORMS = ("half", "keras")
 
 
@@ -53,10 +52,10 @@ class OptimizerSpec:
 
 
 def learning_rate(r: Reader, required: bool) -> Any:
-    """learning_rate (aliases lr, learning-rate); a missing one says how to give it."""
-    keys = [k for k in ("learning_rate", "lr", "learning-rate") if r.has(k)]
-    if keys:  # learning_rate (or --lr, which sets it) wins over an alias
-        return r.get(keys[0], number)
+    """learning_rate (the reader also takes lr, eta, learning-rate); a missing one says how
+    to give it."""
+    if r.has("learning_rate"):
+        return r.get("learning_rate", number)
     if required:
         r.fail("learning_rate", "missing: backprop needs a step size; add a line such as "
                "`learning_rate: 0.5` (or give --lr 0.5)")

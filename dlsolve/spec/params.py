@@ -12,6 +12,8 @@ from dlsolve.spec.reader import (
     BAD,
     REQUIRED,
     Reader,
+    Said,
+    at_most,
     boolean,
     choice,
     either,
@@ -52,6 +54,11 @@ RECURRENT_BIAS = either(boolean, choice("pytorch", "keras"),
                         what="true, false, keras (one bias vector per gate) or pytorch (two)")
 
 
+SIZE = at_most(1_000_000_000)
+"""A size (units, filters, a side of the input): real models stay far below."""
+DIMENSIONS = 4
+
+
 @dataclass(frozen=True)
 class Layer:
     type: str
@@ -67,8 +74,10 @@ class ParamsProblem:
 
 def parse(r: Reader) -> ParamsProblem | None:
     r.allow(COMMON_FIELDS + ("input", "layers"))
-    shape = r.get("input", either(vector(positive_int), positive_int,
-                                  what="a shape [H, W, C], [H, W] or [n]"))
+    shape = r.get("input", either(vector(SIZE), SIZE, what="a shape [H, W, C], [H, W] or [n]"))
+    if isinstance(shape, list) and len(shape) > DIMENSIONS:
+        r.expected("input", f"a shape of at most {DIMENSIONS} dimensions", Said(f"{len(shape)}"))
+        shape = BAD
     layers = []
     for lr_ in r.children("layers"):
         layer = _layer(lr_)
@@ -176,9 +185,9 @@ def _check_shapes(r: Reader, shape: list[int], layers: list[Layer]) -> None:
 
 def _options(r: Reader, kind: str) -> dict[str, Any]:
     get: dict[str, Any] = {
-        "units": lambda: r.get("units", positive_int),
-        "filters": lambda: r.get("filters", positive_int),
-        "kernel": lambda: r.get("kernel", pair(positive_int), None if kind.endswith("pool")
+        "units": lambda: r.get("units", SIZE),
+        "filters": lambda: r.get("filters", SIZE),
+        "kernel": lambda: r.get("kernel", pair(SIZE), None if kind.endswith("pool")
                                  else REQUIRED),
         "stride": lambda: r.get("stride", pair(positive_int), None),
         "padding": lambda: r.get("padding", PADDING, (0, 0)),
@@ -186,8 +195,8 @@ def _options(r: Reader, kind: str) -> dict[str, Any]:
         "bias": lambda: r.get("bias", boolean, True),
         "activation": lambda: r.get("activation", string, None),
         "rate": lambda: r.get("rate", number, None),
-        "input_dim": lambda: r.get("input_dim", positive_int),
-        "output_dim": lambda: r.get("output_dim", positive_int),
+        "input_dim": lambda: r.get("input_dim", SIZE),
+        "output_dim": lambda: r.get("output_dim", SIZE),
         "return_sequences": lambda: r.get("return_sequences", boolean, False),
         "rbias": lambda: r.get("bias", RECURRENT_BIAS, True),
         "reset_after": lambda: r.get("reset_after", boolean, True),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dlsolve.registry import COMMON_FIELDS
-from dlsolve.spec.reader import BAD, Reader, string
+from dlsolve.spec.reader import BAD, Reader, describe, string
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ def parse(r: Reader) -> ProveProblem | None:
             for side in _split(text):
                 parse_formula(side, None, EXTRA)
         except ParseError as e:
-            r.fail("identity", f"{e} (got {text!r})")
+            r.fail("identity", f"{e} (got {describe(text)})")
             return None
     return ProveProblem(text)
 

@@ -15,16 +15,14 @@ from typing import Any
 from dlsolve.errors import Issue, SpecError
 from dlsolve.spec.convert import (
     BAD,
-    MISSING,
     REQUIRED,
     Bad,
     Conv,
-    Said,
     at_most,
     boolean,
     choice,
-    describe,
     either,
+    example,
     expectation,
     expects,
     integer,
@@ -39,11 +37,23 @@ from dlsolve.spec.convert import (
     vector,
 )
 from dlsolve.spec.load import Document, dotted
+from dlsolve.spec.phrases import MISSING, Said, describe, suggest
 
 __all__ = ["BAD", "MISSING", "REQUIRED", "Bad", "Conv", "Reader", "Said", "at_most", "boolean",
-           "choice",
-           "describe", "either", "expectation", "expects", "integer", "matrix", "nonneg",
-           "nonneg_int", "number", "pair", "positive", "positive_int", "string", "vector"]
+           "choice", "describe", "either", "example", "expectation", "expects", "integer",
+           "matrix", "nonneg", "nonneg_int", "number", "pair", "positive", "positive_int",
+           "string", "suggest", "vector"]
+
+FIELD_ALIASES = {"lr": "learning_rate", "eta": "learning_rate", "learningrate": "learning_rate",
+                 "alpha_lr": "learning_rate", "n_epochs": "epochs", "num_epochs": "epochs",
+                 "num_steps": "steps", "n_steps": "steps", "iterations": "steps"}
+"""Field names a user might type for a field of another name (hyphens and case aside)."""
+
+
+def canonical(key: Any) -> str:
+    """``Learning-Rate`` -> ``learning_rate``; ``lr`` -> ``learning_rate``."""
+    k = str(key).strip().lower().replace("-", "_").replace(" ", "_")
+    return FIELD_ALIASES.get(k, k)
 
 
 class Reader:
@@ -73,8 +83,10 @@ class Reader:
         line, col = self.doc.where(full, key=at_key)
         self.issues.append(Issue(self.doc.source, self.label(full), message, line, col))
 
-    def expected(self, sub: tuple[Any, ...] | Any, expected: str, got: Any) -> None:
-        self.fail(sub, f"expected {expected}, got {describe(got)}")
+    def expected(self, sub: tuple[Any, ...] | Any, expected: str, got: Any,
+                 hint: str | None = None) -> None:
+        self.fail(sub, f"expected {expected}, got {describe(got)}" + (f"; {hint}" if hint
+                                                                      else ""))
 
     def has(self, key: str) -> bool:
         return key in self.data and self.data[key] is not None
@@ -86,7 +98,9 @@ class Reader:
         """The converted value of ``key``; ``default`` when absent; ``BAD`` after an issue."""
         if key not in self.data or self.data[key] is None:
             if default is REQUIRED:
-                self.expected(key, what or expectation(conv), MISSING)
+                line = example(conv) if what is None else None
+                self.expected(key, what or expectation(conv), MISSING,
+                              f"add a line such as '{key}: {line}'" if line else None)
                 return BAD
             return default
         return self.convert(key, self.data[key], conv)
@@ -98,7 +112,7 @@ class Reader:
             return conv(value)
         except Bad as e:
             got = value if e.got is MISSING else e.got
-            self.expected(path + e.sub, e.expected, got)
+            self.expected(path + e.sub, e.expected, got, e.hint)
             return BAD
 
     def child(self, key: Any) -> Reader:
@@ -120,14 +134,38 @@ class Reader:
         return out
 
     def allow(self, keys: Iterable[str]) -> None:
-        """Record an issue for every key not in ``keys`` (with a close match if any)."""
+        """Record an issue for every key not in ``keys`` (with a close match if any).
+
+        A key written another way (``learning-rate``, ``Learning_Rate``, ``lr``) is read as
+        the field it names; keys starting with ``x-`` are the user's own (anchors for
+        ``<<:`` merges, notes) and are ignored.
+        """
         known = list(keys)
+        self.rename(known)
         for key in self.data:
-            if key not in known:
+            if key not in known and not str(key).startswith("x-"):
                 close = difflib.get_close_matches(str(key), known, n=1)
                 hint = f"did you mean {close[0]!r}?" if close else \
                     "known fields: " + ", ".join(known)
                 self.fail(key, f"unknown field; {hint}", at_key=True)
+
+    def rename(self, known: list[str]) -> None:
+        """Give keys written another way their field's name (in place, order kept)."""
+        wanted = {canonical(k): k for k in known}
+        moves = {key: wanted[canonical(key)] for key in self.data
+                 if isinstance(key, str) and key not in known and canonical(key) in wanted}
+        if not moves:
+            return
+        items = list(self.data.items())
+        self.data.clear()
+        for key, value in items:
+            field = moves.get(key, key)
+            if field != key and (field in self.data or any(k == field for k, _ in items)):
+                self.fail(key, f"the same field as {field!r}; give it once", at_key=True)
+                continue
+            self.data[field] = value
+            if field != key:
+                self.doc.renamed[self.path + (field,)] = key
 
     def done(self) -> None:
         """Raise the collected issues, if any."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import sympy as sp
 
+from dlsolve.spec import limits
+
 
 class ParseError(ValueError):
     """The text is not an allowed formula; the message says why."""
@@ -30,7 +32,7 @@ FUNCTIONS: dict[str, Any] = {
 CONSTANTS = {"pi": sp.pi, "e": sp.E, "E": sp.E}
 BINOPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-          ast.Pow: lambda a, b: a ** b}
+          ast.Pow: lambda a, b: _power(a, b)}
 ALLOWED = "arithmetic (+ - * / ** or ^), numbers, the variables and " + ", ".join(
     sorted(FUNCTIONS)) + ", pi, e"
 
@@ -41,14 +43,55 @@ def parse(text: str, variables: list[str] | None = None,
     if not isinstance(text, str) or not text.strip():
         raise ParseError("expected a formula such as x**2 - y**2")
     source = text.strip().replace("^", "**")
+    if len(source) > limits.FORMULA_CHARS:
+        raise ParseError(f"a formula of at most {limits.FORMULA_CHARS:,} characters, got "
+                         f"{len(source):,}")
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as e:
         raise ParseError(f"not a formula ({e.msg} at column {e.offset})") from None
+    except (RecursionError, MemoryError):
+        raise ParseError("a formula nested too deeply") from None
+    _check_size(tree)
     names: dict[str, Any] = {}
     expr = _build(tree.body, variables, names, extra or {})
     order = variables if variables is not None else sorted(names)
     return expr, [names.get(v, sp.Symbol(v, real=True)) for v in order]
+
+
+def _check_size(tree: ast.AST) -> None:
+    """Refuse a formula too large or too deep to work with, before SymPy sees any of it."""
+    if sum(1 for _ in ast.walk(tree)) > limits.FORMULA_NODES:
+        raise ParseError(f"a formula of at most {limits.FORMULA_NODES} operations and "
+                         "operands (an exam function is far shorter)")
+    todo = [(tree, 0, 0)]
+    while todo:
+        node, depth, calls = todo.pop()
+        if depth > limits.FORMULA_DEPTH:
+            raise ParseError(f"a formula nested at most {limits.FORMULA_DEPTH} levels deep")
+        calls += isinstance(node, ast.Call)
+        if calls > limits.CALL_DEPTH:
+            raise ParseError(f"functions nested at most {limits.CALL_DEPTH} deep, as in "
+                             "sin(cos(x)) (2)")
+        todo += [(child, depth + 1, calls) for child in ast.iter_child_nodes(node)]
+
+
+def _power(base: Any, exponent: Any) -> Any:
+    """``base ** exponent``, refusing exponents SymPy would spend minutes or gigabytes on."""
+    if getattr(exponent, "is_Number", False) and abs(exponent) > limits.EXPONENT:
+        raise ParseError(f"an exponent of at most {limits.EXPONENT} in size, got "
+                         f"{_short(exponent)}")
+    if getattr(base, "is_Number", False) and getattr(exponent, "is_Number", False) and \
+            base != 0 and abs(float(sp.log(abs(base), 10))) * abs(float(exponent)) > \
+            limits.EXPONENT:
+        raise ParseError(f"a power of at most 10^{limits.EXPONENT}, got {_short(base)}^"
+                         f"{_short(exponent)}")
+    return base ** exponent
+
+
+def _short(number: Any) -> str:
+    text = str(number)
+    return text if len(text) <= 20 else f"a number of {len(text)} digits"
 
 
 def _build(node: ast.AST, variables: list[str] | None, names: dict[str, Any],
