@@ -21,7 +21,10 @@ from dlsolve.clitools import (
 
 
 def _is_spec(arg: str) -> bool:
-    return arg.lower().endswith((".yaml", ".yml")) or Path(arg).is_file()
+    try:
+        return arg.lower().endswith((".yaml", ".yml")) or Path(arg).is_file()
+    except OSError:  # a long argument is a value, not a file name
+        return False
 
 
 @click.command(context_settings=CONTEXT)

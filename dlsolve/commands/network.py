@@ -44,27 +44,33 @@ def forward(spec: str, matrix: bool, fmt: str | None, output: str | None, digits
 @click.option("--epsilon", type=float, help="Clip probabilities to [ε, 1 - ε] (1e-12).")
 @click.option("--log-base", help="Base of the logarithm (e, 2, 10) [default: e].")
 @click.option("--reduction", type=click.Choice(["mean", "sum"]), help="Over samples.")
+@click.option("--margin", type=float, help="multiclass_svm's margin Δ [default: 1].")
+@click.option("--delta", type=float, help="huber's δ [default: 1].")
+@click.option("--beta", type=float, help="smooth_l1's β [default: 1].")
+@click.option("--gamma", type=float, help="focal's γ [default: 2].")
+@click.option("--alpha", type=float, help="focal's α [default: 0.25].")
 @output_options
 def loss(spec: str | None, loss: str | None, pred: tuple[list[float], ...],
          target: tuple[list[float], ...], from_logits: bool, epsilon: float | None,
          log_base: str | None, reduction: str | None, fmt: str | None, output: str | None,
-         digits: int, width: int | None) -> None:
+         digits: int, width: int | None, **options: float | None) -> None:
     """A loss, term by term, in the convention named (MSE, SSE, BCE, CCE, hinge, ...).
 
     \b
       dlsolve loss --kind bce --pred 0.9,0.1,0.8,0.2 --target 1,0,1,0
       dlsolve loss --kind sparse_cce --pred 0.4,0.5,0.1 --target 1
+      dlsolve loss --kind multiclass_svm --pred 13,-7,11 --target 0 --margin 10
       dlsolve loss problems/seed000-q4b-loss.yaml
     """
     values: dict[str, Any] = {"loss": loss, "from_logits": from_logits or None,
-                              "epsilon": epsilon, "reduction": reduction}
+                              "epsilon": epsilon, "reduction": reduction, **options}
     if log_base:
         values["log_base"] = "e" if log_base == "e" else float(log_base)
     if pred:
         values["predictions"] = list(pred) if len(pred) > 1 else pred[0]
     if target:
         flat = [v for row in target for v in row]
-        values["targets"] = flat if loss == "sparse_cce" else (
+        values["targets"] = flat if loss in ("sparse_cce", "multiclass_svm") else (
             list(target) if len(target) > 1 else target[0])
     labels = {"loss": "--kind", "predictions": "--pred", "targets": "--target"}
     solve_and_emit("loss", flags_doc("loss", spec, values, labels),

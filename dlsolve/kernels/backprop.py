@@ -51,8 +51,8 @@ class Backward:
 
 
 def targets_row(loss: L.LossSpec, targets: list[float], n: int) -> list[float]:
-    """One-hot targets for sparse_cce; the targets themselves otherwise."""
-    if loss.name == "sparse_cce":
+    """One-hot targets for a class index (sparse_cce, multiclass_svm); the targets otherwise."""
+    if loss.name in L.CLASS_INDEX and (loss.name == "sparse_cce" or len(targets) == 1 < n):
         return [1.0 if k == int(targets[0]) else 0.0 for k in range(n)]
     return targets
 

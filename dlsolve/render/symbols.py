@@ -41,11 +41,16 @@ def latex_escape(text: str) -> str:
                      ("√", r"$\surd$"), ("⌊", r"$\lfloor$"), ("⌋", r"$\rfloor$"),
                      ("⌈", r"$\lceil$"), ("⌉", r"$\rceil$"), ("±", r"$\pm$"), ("∂", r"$\partial$"),
                      ("′", "'"), ("²", r"$^2$"), ("∈", r"$\in$"), ("Σ", r"$\Sigma$"),
-                     ("←", r"$\leftarrow$"), ("≠", r"$\ne$"), ("∇", r"$\nabla$")):
+                     ("←", r"$\leftarrow$"), ("≠", r"$\ne$"), ("∇", r"$\nabla$"),
+                     ("ᵀ", r"$^{\top}$"), ("ŷ", r"$\hat{y}$"), ("⊙", r"$\odot$"),
+                     ("⁺", r"$^{+}$"), ("³", r"$^3$"), ("¹", r"$^1$"), ("½", r"$\frac{1}{2}$"),
+                     ("∑", r"$\Sigma$"), ("•", r"$\bullet$"), ("≡", r"$\equiv$")):
         text = text.replace(uni, tex)
     for word, letter in GREEK.items():
         text = text.replace(letter, rf"$\{word}$")
-    return text
+    # a combining circumflex (x̂): the hat over the letter or Greek symbol before it
+    return re.sub(r"(\$\\[A-Za-z]+\$|[A-Za-z])\u0302",
+                  lambda m: rf"$\hat{{{m.group(1).strip('$')}}}$", text)
 
 
 def latex_function(name: str) -> str:

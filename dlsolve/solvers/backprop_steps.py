@@ -13,9 +13,10 @@ from dataclasses import replace
 from dlsolve import expr as E
 from dlsolve.expr import Deriv, Num, Sym
 from dlsolve.kernels import losses as L
-from dlsolve.kernels.backprop import Backward
+from dlsolve.kernels.backprop import Backward, targets_row
 from dlsolve.kernels.network import Network, Pass
 from dlsolve.solvers.loss import target_name
+from dlsolve.solvers.loss_gradient import derivative_form
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
 MAX_PARAM_STEPS = 24
@@ -75,12 +76,16 @@ def output_steps(sol: Solution, net: Network, p: Pass, b: Backward, loss: L.Loss
         sol.add(Note("Sigmoid with binary cross-entropy: δ = ∂E/∂z = (ŷ - y)/n (σ′ = ŷ(1 - ŷ) "
                      "cancels the 1/(ŷ(1 - ŷ)) of the loss's derivative), as softmax with "
                      "cross-entropy gives p - y."))
+    tnums = targets_row(loss, targets, n)
+    outs = [p.values[o] for o in net.outputs]
+    tsyms = [Sym(_tname(o, n)) for o in net.outputs]
     for k, o in enumerate(net.outputs):
-        tsym, tval = Sym(_tname(o, n)), targets[k] if loss.name != "sparse_cce" else \
-            float(k == int(targets[0]))
+        tsym, tval = tsyms[k], tnums[k]
         sol.add(Step(f"Loss gradient at {o}", d("E", o),
-                     share(b, dloss_form(loss, tsym, Sym(o), n)),
-                     share(b, dloss_form(loss, Num(tval), Num(p.values[o]), n)),
+                     share(b, derivative_form(loss, tsyms, [Sym(u) for u in net.outputs], k, n,
+                                              (tnums, outs))),
+                     share(b, derivative_form(loss, [Num(v) for v in tnums],
+                                              [Num(v) for v in outs], k, n, (tnums, outs))),
                      value=b.output_grad[o],
                      detail="full" if o in b.direct else "exam"))
         if o in b.direct:

@@ -283,7 +283,7 @@ def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
 def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: list[float],
                  defaulted: bool) -> float:
     sol.add(Heading("Loss"), Note(convention(loss)))
-    if loss.name == "hinge":
+    if loss.name in L.LABELS_PM1:
         sol.note("Hinge loss takes labels ±1: target 0 is read as -1.")
     if defaulted:
         sol.note(f"No loss: was given; {loss.name} was used ({loss.title}).")

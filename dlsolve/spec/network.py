@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dlsolve.kernels import losses as L
 from dlsolve.kernels.losses import LossSpec
 from dlsolve.kernels.network import Network, Unit
 from dlsolve.kernels.regularization import NONE, Regularization
@@ -93,7 +94,7 @@ def parse(r: Reader, backprop: bool = False) -> NetworkProblem | None:
         check_loss_fits(r, net, loss, row)
     if not r.ok:
         return None
-    if loss is not None and loss.name == "hinge" and targets is not None:
+    if loss is not None and loss.name in L.LABELS_PM1 and targets is not None:
         targets = _hinge(targets)  # labels ±1, as the loss says
         rows_t = [_hinge(t) for t in rows_t] if rows_t else None
     return NetworkProblem(net, targets, loss, defaulted, r.get("matrix", boolean, False),

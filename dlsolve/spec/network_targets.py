@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dlsolve.kernels import losses as L
 from dlsolve.kernels.losses import LossSpec
 from dlsolve.kernels.network import Network
 from dlsolve.spec.reader import BAD, Bad, Reader, Said, either, number, vector
@@ -33,7 +34,7 @@ def read_network_targets(r: Reader, net: Network | None) -> list[float] | None:
     if t is BAD:
         return None
     loss_name = r.raw("loss")
-    if len(t) != n and not (loss_name in ("sparse_cce",) and len(t) == 1):
+    if len(t) != n and not (loss_name in L.CLASS_INDEX and len(t) == 1):
         r.expected("targets", f"{n} target(s), one per output ({', '.join(net.outputs)})",
                    Said(f"{len(t)}"))
         return None
@@ -53,14 +54,15 @@ def check_loss_fits(r: Reader, net: Network, loss: LossSpec | None,
                      targets: list[float] | None) -> None:
     if loss is None or targets is None:
         return
-    n = len(net.outputs)
-    if loss.name == "sparse_cce":
-        if len(targets) != 1 or not (float(targets[0]).is_integer() and 0 <= targets[0] < n):
-            r.expected("targets", f"[class index 0..{n - 1}] for sparse_cce", targets)
-    elif loss.name in ("bce", "cce"):
-        bad = [v for v in targets if not 0 <= v <= 1]
-        if bad:
-            r.expected("targets", f"targets in [0, 1] for {loss.name}", bad[0])
-    if loss.name == "hinge" and any(v not in (-1, 0, 1) for v in targets):
-        r.expected("targets", "labels -1, 1 (or 0) for hinge", targets)
+    from dlsolve.spec.loss import target_problem
 
+    n = len(net.outputs)
+    if loss.name in L.CLASS_INDEX and (len(targets) == 1 or loss.name == "sparse_cce"):
+        if len(targets) != 1 or not (float(targets[0]).is_integer() and 0 <= targets[0] < n):
+            r.expected("targets", f"[class index 0..{n - 1}] for {loss.name}", targets)
+        return
+    problem = target_problem(loss, targets)
+    if problem is not None:
+        j, expected, got = problem
+        r.expected("targets" if j is None else ("targets", j), f"{expected} for {loss.name}",
+                   got)

@@ -18,6 +18,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from dlsolve.kernels import losses as L
 from dlsolve.kernels.network import Dropout, Network
 from dlsolve.kernels.optimizers import NAMES as OPTIMIZERS
 from dlsolve.kernels.optimizers import state_names
@@ -82,7 +83,7 @@ def batch_targets(r: Reader, outputs: list[str], n: int,
         r.expected("targets", f"{n} targets, one row per sample", Said(f"{len(raw)}"))
         return None
     if isinstance(raw, list) and len(raw) == n and all(
-            not isinstance(v, list) for v in raw) and (k == 1 or loss_name == "sparse_cce"):
+            not isinstance(v, list) for v in raw) and (k == 1 or loss_name in L.CLASS_INDEX):
         got = r.get("targets", vector(number))
         return None if got is BAD else [[float(v)] for v in got]
     rows = r.get("targets", matrix(), what=f"one target row per sample ({n} rows of {k})")
@@ -91,7 +92,7 @@ def batch_targets(r: Reader, outputs: list[str], n: int,
     if len(rows) != n:
         r.expected("targets", f"{n} target rows, one per sample", Said(f"{len(rows)}"))
         return None
-    width = 1 if loss_name == "sparse_cce" else k
+    width = 1 if loss_name in L.CLASS_INDEX else k
     for i, row in enumerate(rows):
         if len(row) != width:
             r.expected(("targets", i), f"{width} target(s) ({', '.join(outputs)})",
