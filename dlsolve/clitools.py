@@ -18,7 +18,8 @@ import click
 from dlsolve.render import FORMATS
 
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".json": "json",
-              ".txt": "text", ".html": "html", ".htm": "html", ".xml": "moodle", ".pdf": "latex"}
+              ".txt": "text", ".html": "html", ".htm": "html", ".xml": "moodle", ".pdf": "latex",
+              ".zip": "qti"}
 DETAIL_KEY = "dlsolve.detail"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -157,6 +158,9 @@ def emit(solutions: list[Any], fmt: str | None = None, output: str | None = None
                 solutions):
             console.print(item)
         return
+    if fmt == "qti":
+        _write_qti(solutions, output, digits)
+        return
     from dlsolve.render import render
 
     text = render(solutions, fmt, digits=digits, width=width, **settings)
@@ -170,7 +174,17 @@ def emit(solutions: list[Any], fmt: str | None = None, output: str | None = None
         click.echo(text, nl=False)
 
 
-def write_atomic(path: str, text: str) -> None:
+def _write_qti(solutions: list[Any], output: str | None, digits: int) -> None:
+    """A QTI 2.1 content package is a zip: it goes to a file, never to the terminal."""
+    from dlsolve.errors import spec_error
+    from dlsolve.render.qti import package
+
+    if not output:
+        raise spec_error("--format", "", "qti writes a zip package: give -o FILE.zip")
+    write_atomic(output, package(solutions, digits))
+
+
+def write_atomic(path: str, text: str | bytes) -> None:
     """Write ``text`` to ``path`` via a temporary file and rename: no partial file on failure.
 
     The file gets the mode a plain ``open`` would give it (0666 less the umask); a folder
@@ -184,8 +198,12 @@ def write_atomic(path: str, text: str) -> None:
         raise _unwritable(path, directory, e) from None
     try:
         os.fchmod(fd, 0o666 & ~_umask())
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        if isinstance(text, bytes):
+            with os.fdopen(fd, "wb") as f:
+                f.write(text)
+        else:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
         os.replace(tmp, target)
     except OSError as e:
         Path(tmp).unlink(missing_ok=True)

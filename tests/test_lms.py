@@ -120,3 +120,15 @@ def test_qti_package_has_the_required_elements_and_the_keys_numbers():
     sol = dlsolve.solve(str(paths[0]))
     assert values == pytest.approx([x for _, v in answer_items(sol) for x in flat(v)])
     assert "item3.xml" not in docs      # a truth-table problem asks for no number
+
+
+def test_qti_from_the_command_line(tmp_path):
+    import zipfile
+
+    out = tmp_path / "quiz.zip"
+    assert run(["solve", str(PROBLEMS / "seed002-backprop-chain.yaml"), "-o", str(out)]
+               ).exit_code == 0
+    names = zipfile.ZipFile(out).namelist()
+    assert names == ["imsmanifest.xml", "item1.xml"]
+    res = run(["solve", str(PROBLEMS), "--format", "qti"])
+    assert res.exit_code == 2 and "give -o FILE.zip" in res.stderr

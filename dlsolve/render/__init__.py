@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-FORMATS = ("rich", "text", "markdown", "latex", "json", "html", "moodle")
+FORMATS = ("rich", "text", "markdown", "latex", "json", "html", "moodle", "qti")
 _RENDERERS = {
     "rich": ("dlsolve.render.terminal", "RichRenderer"),
     "text": ("dlsolve.render.text", "TextRenderer"),
