@@ -58,3 +58,12 @@ def test_loss_options_as_flags():
 def test_a_long_number_is_a_value_not_a_file_name():
     res = run(["softmax", "9" * 400])
     assert res.exit_code == 2 and "an integer of 400 digits" in res.stderr
+
+
+def test_a_softmax_output_names_the_most_likely_class():
+    from conftest import PROBLEMS
+
+    r = results(["forward", PROBLEMS / "word2vec-skipgram.yaml"])
+    # e = row "cat" of W_in = (0.5, 1); u = (-0.15, 0.5, 1.05, -0.1); p_sat is the largest
+    assert r["predicted"] == "p_sat" and r["predicted_class"] == 2
+    assert r["outputs"][2] == pytest.approx(0.455626, abs=1e-6)

@@ -41,6 +41,8 @@ def solve(spec: NetworkProblem) -> Solution:
     forward_steps(sol, net, p, spec.matrix_view)
     outputs_step(sol, net, p)
     record(sol, net, passes, spec.batched)
+    if "predicted" in sol.results:
+        sol.answer = ("outputs", "predicted")
     if spec.targets is not None and spec.loss is not None:
         from dlsolve.solvers.training_steps import forward_batch_loss
 
@@ -50,7 +52,8 @@ def solve(spec: NetworkProblem) -> Solution:
         else:
             sol.set("loss", L.sample(spec.loss, spec.targets, p.outputs(net)).loss)
         _chain_factors(sol, spec, passes)
-        sol.answer = ("outputs", "loss")
+        sol.answer = ("outputs", "loss") + (("predicted",) if "predicted" in sol.results
+                                            else ())
     return sol
 
 
@@ -278,6 +281,13 @@ def outputs_step(sol: Solution, net: Network, p: Pass) -> None:
     repeat = len(outs) == 1  # the value was just worked as the last unit's
     sol.add(Heading("Outputs", detail="full" if repeat else "exam"),
             replace(step, detail="full") if repeat else step)
+    if len(outs) > 1 and all(net.units[o].act.softmax for o in net.outputs):
+        best = max(range(len(outs)), key=outs.__getitem__)
+        sol.add(Note(f"The largest probability is {net.outputs[best]} = {outs[best]:.4g}: "
+                     f"the most likely class is {net.outputs[best]} (index {best}, counting "
+                     "from 0).", "conclusion"))
+        sol.set("predicted_class", best)
+        sol.set("predicted", net.outputs[best])
 
 
 def loss_section(sol: Solution, net: Network, p: Pass, loss: LossSpec, targets: list[float],
