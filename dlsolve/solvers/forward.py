@@ -82,8 +82,8 @@ def givens(sol: Solution, spec: NetworkProblem) -> None:
     if net.form == "matrix" and len(net.params) > 40:
         sol.given("W", f"{len(net.params)} parameters (in the spec)", "weights and biases")
     else:
-        for k, v in net.params.items():
-            sol.given(k, v, "bias" if k.startswith("b") else "weight")
+        for k in _layer_order(net):   # each layer's weights, then its biases
+            sol.given(k, net.params[k], "bias" if k.startswith("b") else "weight")
     if spec.targets is not None:
         ts = spec.samples.ts
         if spec.batched and len(ts) * len(ts[0]) > 200:
@@ -103,6 +103,17 @@ def givens(sol: Solution, spec: NetworkProblem) -> None:
     if spec.learning_rate is not None and spec.optimizer is None:
         sol.given("eta", spec.learning_rate, "learning rate")
     training_givens(sol, spec)
+
+
+def _layer_order(net: Network) -> list[str]:
+    """The parameters layer by layer: a layer's weights, then its biases (each named once)."""
+    order: dict[str, None] = {}
+    for layer in net.layers:
+        units = [net.units[n] for n in layer]
+        for w in [w for u in units for w in u.weights] + [u.bias for u in units]:
+            if isinstance(w, str) and w in net.params:
+                order.setdefault(w)
+    return list(order) + [k for k in net.params if k not in order]
 
 
 def training_givens(sol: Solution, spec: NetworkProblem) -> None:
