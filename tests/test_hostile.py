@@ -191,3 +191,21 @@ def test_each_problem_gets_the_full_time_budget(monkeypatch):
     assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
     fresh_budget()  # no timer running: nothing happens
     assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+
+
+def test_a_gradient_below_the_losss_rounding_step_is_not_checked():
+    """A difference quotient cannot see a change smaller than the loss's rounding step: the
+    self-check skips that parameter instead of calling a right gradient wrong."""
+    from dlsolve.kernels.gradcheck import check_gradients
+
+    def f(p):   # a huge term that w's change cannot move in double precision
+        return 1e200 + p["w"] * 1e150
+
+    result = check_gradients(f, {"w": 1.0}, {"w": 1e150}, lambda up, dn: False)
+    assert result.skipped == ["w"] and result.checked == 0
+
+    def g(p):
+        return 3.0 * p["w"] ** 2
+
+    ok = check_gradients(g, {"w": 2.0}, {"w": 12.0}, lambda up, dn: False)
+    assert ok.checked == 1 and not ok.skipped
