@@ -10,35 +10,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from startup import DL
-
-
-def timed(cmd: list[str], runs: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + sys of the child), in ms.
-
-    The CPU time is the steadier figure on a shared machine: the wall time also counts the
-    time the process waited for a core.
-    """
-    subprocess.run(cmd, capture_output=True)  # warm-up
-    walls, cpus = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True)
-        walls.append((time.perf_counter() - t0) * 1000)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpus.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[:300]}")
-    return statistics.median(walls), statistics.median(cpus)
+from startup import DL, report
 
 
 def scalar_circuit(path: Path) -> Path:
@@ -92,11 +69,7 @@ def main() -> None:
         "graph, 64x64 matrices --format text":
             (DL + ["graph", str(matrix), "--format", "text"], 1000),
     }
-    print(f"{'command':62} {'wall ms':>8} {'cpu ms':>7} {'budget':>7}")
-    for name, (cmd, budget) in cases.items():
-        wall, cpu = timed(cmd, args.runs)
-        flag = "" if budget is None else ("ok" if wall <= budget else "OVER")
-        print(f"{name:62} {wall:8.0f} {cpu:7.0f} {budget or '':>7} {flag}")
+    report(cases, args.runs)
 
 
 if __name__ == "__main__":

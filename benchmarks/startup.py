@@ -9,6 +9,7 @@ This script measures and reports; it asserts nothing (speed is not a test).
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -58,6 +59,35 @@ def big_network(path: Path, sizes: list[int], backprop: bool = False) -> Path:
                   "loss: mse", "learning_rate: 0.1"]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def timed(cmd: list[str], runs: int) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + sys of the child), in ms.
+
+    The CPU time is the steadier figure on a shared machine: the wall time also counts the
+    time the process waited for a core.
+    """
+    subprocess.run(cmd, capture_output=True)  # warm-up
+    walls, cpus = [], []
+    for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True)
+        walls.append((time.perf_counter() - t0) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[:300]}")
+    return statistics.median(walls), statistics.median(cpus)
+
+def report(cases: dict[str, tuple[list[str], float | None]], runs: int) -> None:
+    """A table of each case's median wall and CPU times against its budget (ms)."""
+    width = max(len(name) for name in cases) + 2
+    print(f"{'command':{width}} {'wall ms':>8} {'cpu ms':>7} {'budget':>7}")
+    for name, (cmd, budget) in cases.items():
+        wall, cpu = timed(cmd, runs)
+        flag = "" if budget is None else ("ok" if wall <= budget else "OVER")
+        print(f"{name:{width}} {wall:8.0f} {cpu:7.0f} {budget or '':>7} {flag}")
 
 
 def median_ms(cmd: list[str], runs: int) -> float:

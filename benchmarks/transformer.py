@@ -11,35 +11,11 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-DL = [sys.executable, "-m", "dlsolve"]
-
-
-def timed(cmd: list[str], runs: int) -> tuple[float, float]:
-    """Median wall time and median CPU time (user + sys) of the child, in ms.
-
-    CPU time says what the command costs on an idle machine when the wall time is
-    inflated by other load on the two cores.
-    """
-    subprocess.run(cmd, capture_output=True)  # warm-up
-    wall, cpu = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, capture_output=True)
-        wall.append((time.perf_counter() - t0) * 1000)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime) * 1000)
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.decode()[:300]}")
-    return statistics.median(wall), statistics.median(cpu)
+from startup import DL, report
 
 
 def matrix(rng: random.Random, rows: int, cols: int) -> str:
@@ -79,11 +55,7 @@ def main() -> None:
         "dlsolve init --scheme he_normal --fan-in 256 --format json":
             (DL + ["init", "--scheme", "he_normal", "--fan-in", "256", "--format", "json"], 250),
     }
-    print(f"{'command':58} {'wall ms':>8} {'cpu ms':>7} {'budget':>7}")
-    for name, (cmd, budget) in cases.items():
-        ms, cpu = timed(cmd, args.runs)
-        flag = "" if budget is None else ("ok" if ms <= budget else "OVER")
-        print(f"{name:58} {ms:8.0f} {cpu:7.0f} {budget or '':>7} {flag}")
+    report(cases, args.runs)
 
 
 if __name__ == "__main__":
