@@ -10,6 +10,7 @@ import tempfile
 from pathlib import Path
 
 from dlsolve.errors import DlsolveError
+from dlsolve.progress import status
 
 TIMEOUT = 120  # seconds per pdflatex run
 
@@ -28,9 +29,10 @@ def compile_pdf(tex: str, output: str, fmt: str) -> None:
         source = Path(tmp) / "key.tex"
         source.write_text(tex, encoding="utf-8")
         try:
-            proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
-                                   source.name], cwd=tmp, capture_output=True, text=True,
-                                  timeout=TIMEOUT)
+            with status(f"compiling {Path(output).name} with pdflatex"):
+                proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
+                                       source.name], cwd=tmp, capture_output=True, text=True,
+                                      timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
             raise DlsolveError(f"{output}: pdflatex took longer than {TIMEOUT} s") from None
         if proc.returncode != 0:

@@ -71,7 +71,9 @@ def solve(ctx: click.Context, paths: tuple[str, ...], answers_only: bool, statem
 def _solve_all(ctx: click.Context, files: list[Path]) -> tuple[list[Any], list[str], int]:
     """(solutions, failure messages, the worst exit status) over ``files``."""
     solutions, failures, worst = [], [], 0
-    for path in _progress(files):
+    from dlsolve.progress import track
+
+    for path in track(files, "solving"):
         try:
             solutions.append(_solve_one(path))
         except DlsolveError as e:
@@ -91,18 +93,6 @@ def _solve_one(path: Path) -> Any:
     from dlsolve.spec.load import load_file
 
     return solve_document(load_file(path), "solve")
-
-
-def _progress(files: list[Path]) -> Any:
-    """Iterate with a progress bar on stderr when it is a terminal and the batch is long."""
-    import sys
-
-    if len(files) < 20 or not sys.stderr.isatty():
-        return files
-    from rich.console import Console
-    from rich.progress import track
-
-    return track(files, description="solving", console=Console(stderr=True), transient=True)
 
 
 
@@ -131,8 +121,10 @@ def generate(kind: str, seed: int, count: int, out_dir: str, key_format: str) ->
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     ext = {"markdown": "md", "latex": "tex", "json": "json", "text": "txt"}[key_format]
+    from dlsolve.progress import track
+
     n = 0
-    for stem, spec in variants(kind, seed, count):
+    for stem, spec in track(variants(kind, seed, count), "generating", total=count):
         text = yaml.safe_dump(spec, sort_keys=False, default_flow_style=None, width=100)
         write_atomic(str(folder / f"{stem}.yaml"), text)
         write_atomic(str(folder / f"{stem}.key.{ext}"), render(solve_spec(dict(spec)), key_format))
