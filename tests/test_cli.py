@@ -92,7 +92,7 @@ def test_solve_statements_and_answers_only():
     assert "15" not in res.stdout
     res = run(["solve", PROBLEMS / "seed000-q3-convshape.yaml", "--answers-only",
                "--format", "text"])
-    assert "output_shape = [15, 15, 8]" in res.stdout
+    assert "output shape = [15, 15, 8]" in res.stdout
     assert "Output size" not in res.stdout
 
 

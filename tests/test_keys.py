@@ -3,6 +3,7 @@ batches of specs that partly fail."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -206,4 +207,27 @@ def test_per_layer_vectors_are_answered_apart():
     sol = dlsolve.solve(spec)
     sol.answer = ("new_biases",)
     text = sol.render("text")
-    assert "new_biases, layer 1 = [" in text and "new_biases, layer 2 = [" in text
+    assert "b_new (layer 1) = [" in text and "b_new (layer 2) = [" in text
+
+
+def test_answers_are_named_by_symbols_not_contract_names():
+    """Human formats name answers by the derivation's symbols (JSON keeps the contract names)."""
+    sol = dlsolve.solve(PROBLEMS / "seed004-q4-convolution.yaml")
+    text = sol.render("text")
+    answer = text[text.rindex("Answer"):]
+    for label in ("∂L/∂X", "∂L/∂K", "∂L/∂b", "output shape"):
+        assert label in answer
+    assert "_" not in answer.replace("H_out", "")
+    tex = sol.render("latex")
+    assert r"\frac{\partial L}{\partial K}" in tex[tex.rindex("Answer"):]
+    assert set(json.loads(sol.render("json"))["results"]) >= {"grad_input", "grad_kernel",
+                                                               "grad_bias", "output_shape"}
+
+
+def test_compared_optimizers_give_only_their_acting_hyper_parameters():
+    sol = dlsolve.solve(PROBLEMS / "seed003-rmsprop-adagrad-adadelta.yaml")
+    text = sol.render("text", width=120)
+    assert "AdaGrad: η = 0.1, ε = 1e-10" in text
+    assert "Adam: η = 0.1, β1 = 0.9, β2 = 0.999, ε = 1e-8" in text
+    assert "eps_inside_sqrt" not in text and "weight_decay" not in text
+    assert "eps_inside_sqrt" in sol.render("text", width=120, detail="full")

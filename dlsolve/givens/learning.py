@@ -61,7 +61,7 @@ def _training(t: Any, n: int) -> list[Given]:
     return out
 
 
-def _function(fn: Any) -> E.Expr:
+def function_expr(fn: Any) -> E.Expr:
     from dlsolve.symbolic import from_sympy
 
     return from_sympy(fn)
@@ -69,7 +69,7 @@ def _function(fn: Any) -> E.Expr:
 
 def gd(spec: Any) -> tuple[list[Given], None]:
     start = E.Seq(tuple(Sym(f"{v}_0") for v in spec.variables), "()")
-    out = [given("f", _function(spec.function), "function"),
+    out = [given("f", function_expr(spec.function), "function"),
            given(start, list(spec.start), "start point"),
            given("eta", spec.learning_rate, "learning rate"),
            given("steps", spec.steps, "iterations")]
@@ -79,24 +79,31 @@ def gd(spec: Any) -> tuple[list[Given], None]:
 def optimize(spec: Any) -> tuple[list[Given], None]:
     out = []
     if len(spec.optimizers) > 1:
-        out.append(given("optimizers", E.Text(", ".join(n for n, _ in spec.optimizers)),
-                         "compared"))
+        from dlsolve.solvers.optimize import TITLES
+
+        out.append(given(E.Text("compared"), E.Text(", ".join(TITLES.get(n, n) for n, _ in
+                                                             spec.optimizers)), "compared"))
     else:
         out.append(given("optimizer", E.Text(spec.optimizers[0][0]), "optimizer"))
     out.append(given("theta_0", list(spec.params), "initial parameters"))
     if spec.gradients is not None:
         out.append(given("g", [list(g) for g in spec.gradients], "gradients (row t: step t)"))
     else:
-        out.append(given("f", _function(spec.function), "function (gradients from it)"))
+        out.append(given("f", function_expr(spec.function), "function (gradients from it)"))
         out.append(given("steps", spec.steps, "steps"))
     if len(spec.optimizers) == 1:
         out += _hyper(spec.optimizers[0][1])
+    else:
+        for name, hyper in spec.optimizers:
+            title = TITLES.get(name, name)
+            out.append(given(E.Text(title), _acting(hyper), title))
     return out, None
 
 
 FORMS = {"lr_inside": "v = μv + lr·g, p = p - v", "ema": "v = μv + (1 - μ)g, p = p - lr·v",
          "pytorch": "v = μv + g, p = p - lr·v"}
-ZERO_DEFAULTS = ("dampening", "weight_decay", "lr_decay", "initial_accumulator_value")
+ZERO_DEFAULTS = ("dampening", "weight_decay", "lr_decay", "initial_accumulator_value",
+                 "momentum")
 
 
 def _hyper(hyper: dict[str, Any]) -> list[Given]:
@@ -114,6 +121,20 @@ def _hyper(hyper: dict[str, Any]) -> list[Given]:
         elif key in HYPER_SYMBOLS:
             out.append(given(HYPER_SYMBOLS[key], value, HYPER_WORDS[key]))
     return out
+
+
+def _acting(hyper: dict[str, Any]) -> E.Expr:
+    """One optimizer's hyper-parameters that act, as ``η = 0.1, ε = 1e-10`` (the options that
+    are on named in words; zero defaults and options that are off left out)."""
+    parts: list[E.Expr] = []
+    for g in _hyper(hyper):
+        if isinstance(g.value, E.Expr) and not isinstance(g.name, Sym):
+            parts.append(E.Text(f"{g.name.text}: {g.value.text}")
+                         if isinstance(g.value, E.Text) and g.value.text != "yes"
+                         else g.name)
+        else:
+            parts.append(E.Relation(g.name, "=", E.lift(g.value)))
+    return E.Seq(tuple(parts), "")
 
 
 def prove(spec: Any) -> tuple[list[Given], None]:

@@ -184,9 +184,14 @@ STATE_MEANING = {"velocity": "velocity (momentum buffer)", "accumulator": "sum o
 
 def _givens(sol: Solution, name: str, h: dict[str, Any], spec: OptimizeProblem) -> None:
     """The data of the problem: start, gradients, the hyper-parameters that act, start state."""
+    from dlsolve.givens.learning import function_expr
+
     sol.given("p_0", spec.params, "start parameters")
     if spec.gradients is not None:
         sol.given("g", spec.gradients, "gradient at each step")
+    else:
+        sol.given("f", function_expr(spec.function), "function (gradients from it)")
+        sol.given("steps", spec.steps, "steps")
     for key, value in h.items():
         if key in SYMBOLS and not isinstance(value, bool) and (value or key == "lr"):
             sym, meaning = SYMBOLS[key]
@@ -298,7 +303,7 @@ def compare(spec: OptimizeProblem) -> Solution:
                    answer=("final",))
     runs = {}
     for name, h in spec.optimizers:
-        sol.add(Note(_hyper_note(name, h)))
+        sol.add(Note(_hyper_note(name, h), detail="full"))
         runs[name] = run(name, h, spec)[0]
         _stopped(sol, name, runs[name], spec.steps)
     steps = max(len(r) for r in runs.values())
