@@ -231,3 +231,23 @@ def test_compared_optimizers_give_only_their_acting_hyper_parameters():
     assert "Adam: η = 0.1, β1 = 0.9, β2 = 0.999, ε = 1e-8" in text
     assert "eps_inside_sqrt" not in text and "weight_decay" not in text
     assert "eps_inside_sqrt" in sol.render("text", width=120, detail="full")
+
+
+def test_tall_tables_may_break_across_pages_with_their_header_repeated():
+    sol = dlsolve.solve(PROBLEMS / "seed003-rmsprop-adagrad-adadelta.yaml")
+    tex = sol.render("latex")
+    table = tex[tex.index(r"\begin{longtable}"):tex.index(r"\end{longtable}")]
+    head, _, body = table.partition(r"\endhead")
+    assert "AdaGrad" in head and "Adam" in head
+    assert body.count(r"\\") == 17  # 12 first steps, the gap, the last 4
+    assert r"\begin{longtable}" not in sol.render("latex", standalone=False)
+
+
+def test_small_matrices_share_the_answer_box_rows():
+    tex = dlsolve.solve(PROBLEMS / "seed004-q4-convolution.yaml").render("latex")
+    box = tex[tex.rindex(r"\textbf{Answer}"):]
+    box = box[:box.index(r"\end{align*}")]
+    rows = box.split(r"\\" + "\n")
+    assert len(rows) == 3  # Y | shape, dL/dX | dL/dK, dL/db (was five rows)
+    assert r"\frac{\partial L}{\partial X}" in rows[1] and r"\frac{\partial L}{\partial K}" \
+        in rows[1]

@@ -1,7 +1,7 @@
 """LaTeX: a complete document that compiles with pdflatex, or a fragment.
 
-Only packages of every TeX distribution's base set are used (amsmath, amssymb, graphicx,
-geometry; TikZ for figures). Equations are ``align*`` chains as exam keys write them: one
+Only packages of every TeX distribution's base set are used (amsmath, amssymb, graphicx, array,
+longtable for tall tables, geometry; TikZ for figures). Equations are ``align*`` chains: one
 form per line, ``=`` aligned, long forms broken at their operators (``breaking``); headings
 and step titles are kept with what follows (``\\needspace``, defined in the preamble).
 """
@@ -19,7 +19,7 @@ from dlsolve.steps import Equations, Heading, Note, Solution, Step
 
 PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[margin=2cm]{geometry}
-\usepackage{amsmath,amssymb,graphicx,array}
+\usepackage{amsmath,amssymb,graphicx,array,longtable}
 \setcounter{MaxMatrixCols}{40}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{2pt plus 1pt}
@@ -29,9 +29,9 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 \setlength{\belowdisplayshortskip}{2pt}
 \allowdisplaybreaks
 \makeatletter
-\newcommand{\needspace}[1]{\par\begingroup\setlength{\dimen@}{#1}%
-  \vskip\z@\@plus\dimen@\penalty -100\vskip\z@\@plus -\dimen@
-  \vskip\dimen@\penalty 9999\vskip -\dimen@\vskip\z@skip\endgroup}
+\newcommand{\needspace}[1]{\par\penalty-100\begingroup\setlength{\dimen@}{#1}%
+  \dimen@ii\pagegoal\advance\dimen@ii-\pagetotal
+  \ifdim\dimen@>\dimen@ii\ifdim\dimen@ii>\z@\vfil\fi\break\fi\endgroup}
 \renewcommand{\section}{\@startsection{section}{1}{\z@}{2.2ex plus 1ex}{1ex}%
   {\normalfont\large\bfseries}}
 \renewcommand{\subsection}{\@startsection{subsection}{2}{\z@}{1.2ex plus .5ex}{.4ex}%
@@ -41,6 +41,9 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 \makeatother
 \begin{document}
 """
+# After a step's title: the formula goes on the next line when the estimate was short (the
+# two fill glues cancel on one line; at the break the title's line is filled to the right).
+BREAK = r"\nobreak\hskip 0pt plus 1fill\penalty 200\hskip 0pt plus -1fill\relax "
 LINE = 88.0  # the text width, in tex_width units (10pt, 2cm margins on letter or A4)
 
 
@@ -90,10 +93,13 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         return rows
 
     def answers(self, sol: Solution) -> str:
-        cells = [(self.p(label), self.value_expr(value)) for label, value in answer_rows(sol)]
+        answered = answer_rows(sol)
+        cells = [(self.p(label), self.value_expr(value)) for label, value in answered]
         short = [(a, self.p(v)) for a, v in cells]
-        per_row = next((k for k in (3, 2) if len(cells) > k and all(
-            tex_width(a + v) < LINE / k - 8 for a, v in short)), 1)
+        widths = [tex_width(a) + self.value_width(v, text)
+                  for (a, text), (_, v) in zip(short, answered)]
+        per_row = next((k for k in (3, 2) if len(cells) > k and
+                        sum(max(widths[j::k]) + 8 for j in range(k)) < LINE), 1)
         if per_row > 1:
             rows = [" & ".join(f"{a} &= {v}" for a, v in short[i:i + per_row])
                     for i in range(0, len(short), per_row)]
@@ -105,6 +111,17 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         return ("\\needspace{" + str(len(rows) + 3) + "\\baselineskip}\\textbf{Answer}"
                 "\\par\\nopagebreak\n\\fbox{\\parbox{\\dimexpr\\linewidth-2\\fboxsep-2\\fboxrule}"
                 "{\\vspace{-1ex}\n" + body + "}}")
+
+    def value_width(self, value: object, text: str) -> float:
+        """The typeset width of an answer's value: a matrix by its widest row."""
+        from dlsolve.render.base import matrices
+
+        if isinstance(value, list) and value and all(isinstance(r, list) for r in value) and \
+                all(not isinstance(c, list) for r in value for c in r):
+            grid = matrices(value)[0]
+            return max(sum(tex_width(self.p(self.value_expr(c))) + 2 for c in row)
+                       for row in grid) + 2
+        return tex_width(text)
 
     def render_given_groups(self, groups: list[tuple[str, list[str]]],
                             first: bool = True) -> str:
@@ -148,9 +165,9 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
             signs = [RELATIONS_LATEX[s] for s in self.signs(parts, rel, step)]
             texts = [self.p(n) for n in parts]
             whole = texts[0] + "".join(f" {s} {t}" for s, t in zip(signs, texts[1:]))
-            room = LINE - (tex_width(step.title) * 1.1 + 3 if step.title else 0)
+            room = LINE - (len(step.title) * 1.1 + 4 if step.title else 0)
             if tex_width(whole) <= room:
-                lead = rf"\textbf{{{title}}}\quad " if step.title else ""
+                lead = rf"\textbf{{{title}}}\quad{BREAK}" if step.title else ""
                 out.append(rf"{lead}$\displaystyle {whole}$")
             else:
                 out += [rf"\needspace{{3\baselineskip}}\textbf{{{title}}}"] if step.title else []

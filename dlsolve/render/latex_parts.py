@@ -15,6 +15,8 @@ from dlsolve.steps import Figure, MatrixStep, TableStep
 LINE = 88.0
 FLOOR = 0.6  # the smallest scale a table or matrix is shrunk to before it is split
 FIT = (r"\resizebox{\ifdim\width>\linewidth\linewidth\else\width\fi}{!}{", "}")
+LONG = 8  # a table of more rows may break across pages (longtable, its header repeated)
+SMALL = 0.9  # \small's size against the body text's
 
 
 def _title(title: str) -> list[str]:
@@ -44,6 +46,10 @@ class TableMixin:
                 for row, texts in zip(step.rows, self.table_text(step.rows))]
         chunks = _column_chunks([head] + body)
         out = [t + r"\par" for t in _title(step.title)]
+        if len(body) > LONG and len(chunks) == 1 and self.settings.get("standalone", True) \
+                and _table_width([head] + body) * SMALL <= 0.95 * LINE:
+            out.append(_longtable(head, body))
+            chunks = []
         for cols in chunks:
             spec = "l" + "r" * (len(cols) - 1)
             rows = [" & ".join(r[c] for c in cols) + r" \\" for r in [head] + body]
@@ -147,10 +153,27 @@ def label_tex(label: str) -> str:
     return latex_escape(label)
 
 
+def _longtable(head: list[str], body: list[list[str]]) -> str:
+    """A tall table that may break across pages, its header repeated on each."""
+    spec = "l" + "r" * (len(head) - 1)
+    rows = [" & ".join(r) + r" \\" for r in body]
+    return ("{\\small\\setlength{\\LTpre}{2pt}\\setlength{\\LTpost}{2pt}\n"
+            "\\begin{longtable}{" + spec + "}\n" + " & ".join(head) + r" \\" + "\n\\hline\n"
+            "\\endhead\n" + "\n".join(rows) + "\n\\end{longtable}\\par}")
+
+
+def _widths(rows: list[list[str]]) -> list[float]:
+    return [max(tex_width(r[c].strip("$")) for r in rows) + 2 for c in range(len(rows[0]))]
+
+
+def _table_width(rows: list[list[str]]) -> float:
+    return sum(_widths(rows))
+
+
 def _column_chunks(rows: list[list[str]]) -> list[list[int]]:
     """Column groups (the first column repeated) whose width fits the page at the floor."""
     n = len(rows[0])
-    widths = [max(tex_width(r[c].strip("$")) for r in rows) + 2 for c in range(n)]
+    widths = _widths(rows)
     if sum(widths) * FLOOR <= LINE or n <= 2:
         return [list(range(n))]
     chunks, current = [], [0]

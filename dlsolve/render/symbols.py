@@ -80,7 +80,7 @@ def latex_name(name: str) -> str:
     if tail == "hat":
         return r"\hat{" + latex_name(head) + "}"
     m = _LETTERS_DIGITS.fullmatch(head)
-    if m and m.group(1) not in GREEK:
+    if m:
         head, tail = m.group(1), m.group(2) + ("," + tail if tail else "")
     base = _latex_word(head)
     if not tail:
