@@ -251,3 +251,17 @@ def test_small_matrices_share_the_answer_box_rows():
     assert len(rows) == 3  # Y | shape, dL/dX | dL/dK, dL/db (was five rows)
     assert r"\frac{\partial L}{\partial X}" in rows[1] and r"\frac{\partial L}{\partial K}" \
         in rows[1]
+
+
+def test_symbols_in_prose_are_set_as_maths_in_latex():
+    """Notes and statements name symbols (h_{t-1}, d_k, α_t): LaTeX sets them as maths."""
+    from dlsolve.render.symbols import latex_prose
+
+    assert latex_prose("the previous state h_{t-1}") == "the previous state $h_{t-1}$"
+    assert latex_prose("divide by √d_k") == r"divide by $\surd$$d_{k}$"
+    assert latex_prose("w1_12 and p_new") == r"$w_{1,12}$ and $p^{\mathrm{new}}$"
+    assert latex_prose("Σ_{j≠y}") == r"$\Sigma_{j\ne y}$"
+    assert latex_prose("fan_in, calculate_gain(x)") == \
+        r"fan\_\allowbreak{}in, calculate\_\allowbreak{}gain(x)"
+    tex = dlsolve.solve(PROBLEMS / "gru-one-step.yaml").render("latex")
+    assert "$h_{t-1}$" in tex and r"h\_\allowbreak{}\{t-1\}" not in tex

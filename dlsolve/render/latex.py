@@ -13,8 +13,9 @@ from typing import Any
 from dlsolve.render.answers import answer_rows
 from dlsolve.render.base import Renderer
 from dlsolve.render.breaking import tex_lines, tex_width
-from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter, latex_escape
+from dlsolve.render.formula import RELATIONS_LATEX, LatexPrinter
 from dlsolve.render.latex_parts import FigureMixin, TableMixin, side_by_side
+from dlsolve.render.symbols import latex_prose
 from dlsolve.steps import Equations, Heading, Note, Solution, Step
 
 PREAMBLE = r"""\documentclass[10pt]{article}
@@ -62,9 +63,9 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         return preamble + body + "\n\\end{document}\n"
 
     def solution(self, sol: Solution, number: str = "") -> str:
-        parts = [rf"\needspace{{6\baselineskip}}\section*{{{latex_escape(number + sol.title)}}}"]
+        parts = [rf"\needspace{{6\baselineskip}}\section*{{{latex_prose(number + sol.title)}}}"]
         if sol.statement:
-            parts.append(latex_escape(" ".join(sol.statement.split())))
+            parts.append(latex_prose(" ".join(sol.statement.split())))
         parts += side_by_side(self.givens(sol))
         if self.settings.get("statements_only"):
             return "\n\n".join(parts)
@@ -73,11 +74,11 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         if answer_rows(sol):
             parts.append(self.answers(sol))
         if sol.mistakes:
-            items = "\n".join(rf"  \item {latex_escape(m)}" for m in self.mistake_lines(sol))
+            items = "\n".join(rf"  \item {latex_prose(m)}" for m in self.mistake_lines(sol))
             parts.append("\\paragraph{Common mistakes}\n\\begin{itemize}\n" + items +
                          "\n\\end{itemize}")
         if sol.notes and not self.settings.get("answers_only"):
-            text = r" \enspace$\cdot$\enspace ".join(latex_escape(n) for n in sol.notes)
+            text = r" \enspace$\cdot$\enspace ".join(latex_prose(n) for n in sol.notes)
             parts.append("{\\small\\textbf{Notes.} " + text + "\\par}")
         return "\n\n".join(parts)
 
@@ -125,7 +126,7 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
 
     def render_given_groups(self, groups: list[tuple[str, list[str]]],
                             first: bool = True) -> str:
-        rows = [latex_escape(meaning) + " & " + ", ".join(f"${t}$" for t in items) + r" \\"
+        rows = [latex_prose(meaning) + " & " + ", ".join(f"${t}$" for t in items) + r" \\"
                 for meaning, items in groups]
         head = "\\textbf{Given}\n\n" if first else ""
         if not rows:
@@ -143,14 +144,14 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
                     for i in range(0, len(cells), 2)]
         else:
             rows = [r for a, b in step.rows for r in self.chain(self.p(a), [("=", b)])]
-        head = rf"\textbf{{{latex_escape(step.title)}}}" + "\n" if step.title else ""
+        head = rf"\textbf{{{latex_prose(step.title)}}}" + "\n" if step.title else ""
         return head + "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
 
     def render_Heading(self, step: Heading) -> str:
-        return rf"\subsection*{{{latex_escape(step.title)}}}"
+        return rf"\subsection*{{{latex_prose(step.title)}}}"
 
     def render_Note(self, step: Note) -> str:
-        text = latex_escape(step.text)
+        text = latex_prose(step.text)
         if step.kind == "warning":
             return rf"\textbf{{Note:}} {text}"
         if step.kind == "conclusion":
@@ -159,7 +160,7 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
 
     def render_Step(self, step: Step) -> str:
         parts, rel = self.forms_nodes(step)
-        title = latex_escape(step.title)
+        title = latex_prose(step.title)
         out: list[str] = []
         if parts:
             signs = [RELATIONS_LATEX[s] for s in self.signs(parts, rel, step)]
@@ -175,7 +176,7 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         elif step.title:
             out.append(rf"\textbf{{{title}}}")
         if step.note:
-            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+            out.append(rf"\emph{{{latex_prose(step.note)}}}")
         return "\n".join(out)
 
     def display(self, parts: list[Any], signs: list[str]) -> str:

@@ -10,6 +10,7 @@ from dlsolve.render.base import header_expr, matrices
 from dlsolve.render.breaking import tex_width
 from dlsolve.render.figure import bias_boxes, place_labels, positions
 from dlsolve.render.formula import latex_escape, latex_name, latex_number
+from dlsolve.render.symbols import latex_prose
 from dlsolve.steps import Figure, MatrixStep, TableStep
 
 LINE = 88.0
@@ -20,7 +21,7 @@ SMALL = 0.9  # \small's size against the body text's
 
 
 def _title(title: str) -> list[str]:
-    return [rf"\needspace{{4\baselineskip}}\textbf{{{latex_escape(title)}}}\nopagebreak"] \
+    return [rf"\needspace{{4\baselineskip}}\textbf{{{latex_prose(title)}}}\nopagebreak"] \
         if title else []
 
 
@@ -32,12 +33,12 @@ class TableMixin:
         if isinstance(node, Deriv):  # inline: ∂E/∂a, not a small fraction
             d = r"\partial " if node.partial else "d"
             return f"${d}{self.p(node.num)}/{d}{self.p(node.den)}$"
-        return f"${self.p(node)}$" if node is not None else latex_escape(str(col))
+        return f"${self.p(node)}$" if node is not None else latex_prose(str(col))
 
     def tex_cell(self, value: object, text: str | None = None) -> str:
         text = self.cell(value) if text is None else text
         if isinstance(value, str):
-            return latex_escape(text)
+            return latex_prose(text)
         return f"${text}$" if text else ""
 
     def render_TableStep(self, step: TableStep) -> str:
@@ -57,7 +58,7 @@ class TableMixin:
             table = "\\begin{tabular}{" + spec + "}\n" + "\n".join(rows) + "\n\\end{tabular}"
             out.append("{\\centering\\small " + FIT[0] + table + FIT[1] + "\\par}")
         if step.note:
-            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+            out.append(rf"\emph{{{latex_prose(step.note)}}}")
         return "\n".join(out)
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
@@ -76,7 +77,7 @@ class TableMixin:
             else:
                 out.append(f"\\[\n{block}\n\\]")
         if step.note:
-            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+            out.append(rf"\emph{{{latex_prose(step.note)}}}")
         return "\n".join(out)
 
 
@@ -96,7 +97,7 @@ class TableMixin:
             out.append("\\[\n" + FIT[0] + "$\\displaystyle " + label + " = " + body + "$" +
                        FIT[1] + "\n\\]")
         if step.note:
-            out.append(rf"\emph{{{latex_escape(step.note)}}}")
+            out.append(rf"\emph{{{latex_prose(step.note)}}}")
         return "\n".join(out)
 
     def matrix_width(self, step: MatrixStep) -> float:

@@ -53,6 +53,40 @@ def latex_escape(text: str) -> str:
                   lambda m: rf"$\hat{{{m.group(1).strip('$')}}}$", text)
 
 
+_PROSE_SYMBOL = re.compile(r"(?<![\w\\$])([A-Za-z]{1,2}\d*|[α-ωΑ-Ω])_(\{[^{}\s]{1,5}\}|[a-z][+-]\d|"
+                           r"[A-Za-z]{1,5}|\d+|[A-Za-z]\d+)(?![\w(])")
+_GREEK_NAMES = {letter: word for word, letter in GREEK.items()}
+
+
+def _math_char(c: str) -> str:
+    if c in _GREEK_NAMES:
+        return "\\" + _GREEK_NAMES[c] + " "
+    return _MATH_CHARS[c] + " " if c in _MATH_CHARS else latex_escape(c)
+
+
+def latex_prose(text: str) -> str:
+    r"""Running text with the symbols it names set as maths (h_t -> $h_{t}$, w1_12 ->
+    $w_{1,12}$, p_new -> $p^{new}$, h_{t-1}, α_t), everything else escaped; code words
+    (fan_in, bias_ih) stay words.
+
+    >>> latex_prose("h_t-1 and d_k, not fan_in")
+    '$h_{t-1}$ and $d_{k}$, not fan\\_\\allowbreak{}in'
+    """
+    out, last = [], 0
+    for m in _PROSE_SYMBOL.finditer(text):
+        out.append(latex_escape(text[last:m.start()]))
+        head, tail = m.groups()
+        head = _GREEK_NAMES.get(head, head)
+        if tail.startswith("{") or re.fullmatch(r"[a-z][+-]\d", tail):
+            sub = "".join(_math_char(c) for c in tail.strip("{}"))
+            out.append(f"${latex_name(head)}_{{{sub.strip()}}}$")
+        else:
+            out.append(f"${latex_name(head + '_' + tail)}$")
+        last = m.end()
+    out.append(latex_escape(text[last:]))
+    return "".join(out)
+
+
 def latex_function(name: str) -> str:
     return r"\operatorname{" + name.replace("_", r"\_") + "}"
 
