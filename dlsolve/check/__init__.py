@@ -104,6 +104,8 @@ def _steps_of(steps: list[Any], name: str, full: Any, first_wrong: int | None,
     prefix = AGGREGATE_PREFIX.get(name, name)
     mine = [i for i, s in enumerate(steps) if s.key and (s.key == name or
                                                          s.key.startswith(prefix))]
+    if name not in AGGREGATE_PREFIX and any(steps[i].key == name for i in mine):
+        mine = [i for i in mine if steps[i].key == name]  # loss: the Loss, not a term of it
     if first_wrong is not None and isinstance(full, list) and first_wrong < len(full):
         entry = part = full[first_wrong]
         for j in inner:

@@ -34,7 +34,7 @@ class Graded:
 def gradebook(problem: Solution, graded: list[Graded], unreadable: list[str]) -> Solution:
     """The class's Solution (kind ``gradebook``): tables for people, results for programs."""
     out = Solution("gradebook", f"Gradebook: {problem.title}",
-                   answer=("graded", "all_correct", "with_wrong"))
+                   answer=("graded", "all_correct", "with_wrong"), source=problem.source)
     students = {g.student: _student(g) for g in graded}
     order = _result_order(problem, graded)
     per_result = {name: _per_result(name, graded) for name in order}

@@ -69,7 +69,11 @@ def _label(item: dict[str, Any]) -> str:
 
 
 def _output(item: dict[str, Any]) -> str:
-    return "\n".join([item["verdict"]] + list(item.get("hints", [])))
+    """The verdict, then check's hints on this answer (without the answer's name before each:
+    the test is named after it)."""
+    mark = item.get("written", item["name"]) + ": "
+    hints = [h[len(mark):] if h.startswith(mark) else h for h in item.get("hints", [])]
+    return "\n".join([item["verdict"]] + hints)
 
 
 def _test(name: str, ok: bool, output: str) -> dict[str, Any]:
