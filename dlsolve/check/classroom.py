@@ -4,7 +4,8 @@ A folder holds one YAML (or JSON) file per student, named after the student: ``a
 ``bob.answers.yaml`` (the student is ``bob``). A CSV has a student column (``student``,
 ``name``, ``id``, ... — the first such header) and one column per answer, headed by the
 answer's name as in an answers file (``loss``, ``E``, ``new_w2``); a blank cell is not
-answered. Each cell is read exactly as the same text after ``name:`` in a YAML file
+answered. Other columns naming the student (``email`` beside ``name``, ``section``) are
+left out. Each cell is read exactly as the same text after ``name:`` in a YAML file
 (``0.6023``, ``[0.1, 0.2]``, ``0, -1.5``), its digits as written kept, so a CSV grades
 exactly as the same answers in files do. A cell that is no YAML at all is the student's
 text, graded (and explained) as such.
@@ -128,8 +129,10 @@ def from_csv(path: Path, key: Any) -> tuple[list[Submission], list[str]]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
+            hint = ("quote a cell that holds commas: \"[0.1, 0.2]\"" if len(row) > len(header)
+                    else "leave an unanswered cell empty between its commas: bob,,0.1")
             failures.append(f"{path}:{line}: expected {len(header)} fields as in the header, "
-                            f"got {len(row)}; quote a cell that holds commas: \"[0.1, 0.2]\"")
+                            f"got {len(row)}; {hint}")
             continue
         student = row[who].strip()
         if not student:

@@ -138,6 +138,8 @@ def _grade_each(ctx: click.Context, key: Any, subs: list[Any], tol: Any,
             graded.append(Graded(sub.student, sub.source, doc, report))
         except DlsolveError as e:
             failures.append(str(e))
+        except (RecursionError, OverflowError, OSError) as e:  # hostile input, as the CLI says
+            failures.append(f"{sub.source}: cannot be graded ({type(e).__name__}: {e})")
         except Exception as e:  # a bug on one student's answers must not lose the others
             if ctx.find_root().meta.get("dlsolve.traceback"):
                 raise
