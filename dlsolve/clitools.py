@@ -19,7 +19,7 @@ from dlsolve.render import FORMATS
 
 EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".tex": "latex", ".json": "json",
               ".txt": "text", ".html": "html", ".htm": "html", ".xml": "moodle", ".pdf": "latex",
-              ".zip": "qti"}
+              ".zip": "qti", ".csv": "csv"}
 DETAIL_KEY = "dlsolve.detail"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

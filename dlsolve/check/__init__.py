@@ -8,12 +8,13 @@ Answers are named by result (``loss``) or by the symbol the derivation prints (`
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from dlsolve.check.answers import Answer, read_answers
 from dlsolve.check.compare import Tolerance, equal
-from dlsolve.check.grade import Grader, Verdict, short
-from dlsolve.check.names import collect, same
+from dlsolve.check.grade import Grader, Verdict, alternatives, short
+from dlsolve.check.names import Names, collect, same
 from dlsolve.spec.load import Document
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step, TableStep
 
@@ -22,11 +23,39 @@ AGGREGATE_PREFIX = {"new_weights": "new_", "new_biases": "new_", "grad_weights":
                     "per_sample": "loss"}
 
 
+@dataclass
+class AnswerKey:
+    """A solved problem made ready to grade many students against: the names an answer may
+    use, the known slips' values and the hand calculations (by places) computed once."""
+
+    kind: str
+    spec: Any
+    solution: Solution
+    names: Names
+    known: dict[str, list[tuple[Any, str]]]
+    hand: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def answer_key(kind: str, spec: Any, solution: Solution) -> AnswerKey:
+    """The AnswerKey of a solved problem."""
+    return AnswerKey(kind, spec, solution, collect(solution), alternatives(kind, spec, solution))
+
+
 def check(kind: str, spec: Any, solution: Solution, doc: Document,
           tol: Tolerance) -> Solution:
     """Grade the answers in ``doc`` against ``solution``; a Solution of kind ``check``."""
-    answers = read_answers(doc, solution, collect(solution))
-    grader = Grader(kind, spec, solution, answers, tol)
+    return check_against(answer_key(kind, spec, solution), doc, tol)
+
+
+def check_against(key: AnswerKey, doc: Document, tol: Tolerance,
+                  empty_ok: bool = False) -> Solution:
+    """Grade the answers in ``doc`` (a file, or one row of a class's table) against ``key``.
+
+    ``empty_ok``: a mapping with no answers grades as nothing answered instead of bad input.
+    """
+    kind, spec, solution = key.kind, key.spec, key.solution
+    answers = read_answers(doc, solution, key.names, empty_ok)
+    grader = Grader(kind, spec, solution, answers, tol, key.known, key.hand)
     verdicts = [grader.first(a) for a in answers]
     wrong_first = {a.written for a, v in zip(answers, verdicts) if not v.ok}
     for a, v in zip(answers, verdicts):
@@ -75,6 +104,8 @@ def _steps_of(steps: list[Any], name: str, full: Any, first_wrong: int | None,
     prefix = AGGREGATE_PREFIX.get(name, name)
     mine = [i for i, s in enumerate(steps) if s.key and (s.key == name or
                                                          s.key.startswith(prefix))]
+    if name not in AGGREGATE_PREFIX and any(steps[i].key == name for i in mine):
+        mine = [i for i in mine if steps[i].key == name]  # loss: the Loss, not a term of it
     if first_wrong is not None and isinstance(full, list) and first_wrong < len(full):
         entry = part = full[first_wrong]
         for j in inner:
@@ -106,7 +137,8 @@ def report(solution: Solution, answers: list[Answer], verdicts: list[Verdict], g
         out.add(Heading("Where your numbers leave the derivation"), step)
     wrong = sum(1 for v in verdicts if not v.ok)
     out.add(Note(f"{len(items) - wrong} of {len(items)} correct." if wrong else
-                 f"All {len(items)} answer(s) correct.", "conclusion"))
+                 f"All {len(items)} answer(s) correct." if items else "Nothing answered.",
+                 "conclusion"))
     out.set("correct", len(items) - wrong)
     out.set("wrong", wrong)
     out.set("items", items)
@@ -128,6 +160,10 @@ def _items(answers: list[Answer], verdicts: list[Verdict],
             item["carried_forward"] = True
         if v.graded is not None:
             item["graded_entries"] = v.graded
+        if v.slip:
+            item["slip"] = v.slip
+        if v.hints:
+            item["hints"] = [text for text, _ in v.hints]
         items.append(item)
         label = a.written if a.written == a.name else f"{a.written} ({a.name})"
         rows.append((label, _cell(grader.expected(a)), _cell(a.given), v.shown))

@@ -44,10 +44,14 @@ class Answer:
         return self.target.result or self.written
 
 
-def read_answers(doc: Document, solution: Any, names: Names) -> list[Answer]:
-    """Every answer of the file, each with its target; unknown or ambiguous names: exit 2."""
+def read_answers(doc: Document, solution: Any, names: Names,
+                 empty_ok: bool = False) -> list[Answer]:
+    """Every answer of the file, each with its target; unknown or ambiguous names: exit 2.
+
+    ``empty_ok``: an empty mapping is no answers (a class's student who answered nothing).
+    """
     data = doc.data
-    if not isinstance(data, dict) or not data:
+    if not isinstance(data, dict) or not (data or empty_ok):
         raise SpecError([Issue(doc.source, "", "expected a mapping of result names to your "
                                "answers (loss: 0.31)", *doc.where(()))])
     issues, out, seen = [], [], {}
@@ -60,8 +64,9 @@ def read_answers(doc: Document, solution: Any, names: Names) -> list[Answer]:
             continue
         first = seen.setdefault(target.ident, (written, line))
         if first[0] != written:
+            where = f" (line {first[1]})" if first[1] else ""
             issues.append(Issue(doc.source, str(written), f"answers the same quantity as "
-                                f"{first[0]} (line {first[1]}); give it once", line, col))
+                                f"{first[0]}{where}; give it once", line, col))
             continue
         texts = {path[1:]: t for path, t in doc.texts.items() if path[:1] == (written,)}
         answer = Answer(str(written), target, given, texts, line=line)

@@ -32,21 +32,33 @@ class Verdict:
     inner: tuple[int, ...] = ()  # the first wrong component inside that entry
     carried: bool = False
     graded: int | None = None  # entries graded of a partial list
+    slip: str | None = None  # the known slip the wrong answer matches (its hint)
+
+
+def alternatives(kind: str, spec: Any, solution: Any) -> slips.Alternatives:
+    """The values the known slips give for this problem (the same for every student)."""
+    if not getattr(spec, "plain_step", True):
+        return {}
+    return slips.CATALOGUE.get(kind, lambda s, r: {})(spec, solution.results)
 
 
 class Grader:
-    """Grades the answers of one file against one solution."""
+    """Grades the answers of one file against one solution.
+
+    ``known`` (the slips' values) and ``hand`` (the hand calculations by decimal places) depend
+    on the problem only: a class graded against one key passes them in, computed once.
+    """
 
     def __init__(self, kind: str, spec: Any, solution: Any, answers: list[Answer],
-                 tol: Tolerance):
+                 tol: Tolerance, known: slips.Alternatives | None = None,
+                 hand: dict[int, dict[str, Any]] | None = None):
         self.kind, self.spec, self.solution, self.tol = kind, spec, solution, tol
         given = {a.name: a.given for a in answers if a.target.result and not a.problem}
         # batches, dropout, penalties and optimizers in a network: no carried-forward model yet
         self.modelled = getattr(spec, "plain_step", True)
         self.world = _world(kind, spec, given) if self.modelled else {}
-        self.alternatives = slips.CATALOGUE.get(kind, lambda s, r: {})(
-            spec, solution.results) if self.modelled else {}
-        self._hand: dict[int, dict[str, Any]] = {}
+        self.alternatives = known if known is not None else alternatives(kind, spec, solution)
+        self._hand: dict[int, dict[str, Any]] = hand if hand is not None else {}
 
     def expected(self, a: Answer) -> Any:
         full = self.solution.results[a.name] if a.target.result else a.target.value
@@ -97,7 +109,9 @@ class Grader:
             return v
         v.first_wrong = self._first_wrong(expected, a)
         v.inner = self._inner(expected, a, v.first_wrong)
-        hint = self._slip(a) or self._partly_carried(a, expected, v.first_wrong)
+        v.slip = self._slip(a)
+        hint = ("looks like a known slip — " + v.slip if v.slip else
+                self._partly_carried(a, expected, v.first_wrong))
         v.hints.append((f"{a.written}: {hint or self._why(expected, a)}.", "warning"))
         return v
 
@@ -154,7 +168,7 @@ class Grader:
     def _slip(self, a: Answer) -> str | None:
         for value, hint in self.alternatives.get(a.name, []) if a.target.result else []:
             if self._same(self._cut(value, a), a.given, a):
-                return "looks like a known slip — " + hint
+                return hint
         return None
 
     def _partly_carried(self, a: Answer, expected: Any, first: int | None) -> str | None:

@@ -7,10 +7,11 @@ from typing import Any
 
 import click
 
-from dlsolve.clitools import CONTEXT, emit, out_settings, output_options
-from dlsolve.errors import DlsolveError, ExitStatus, Issue, SpecError
+from dlsolve.clitools import CONTEXT, emit, out_settings, output_options, pick_format
+from dlsolve.errors import DlsolveError, ExitStatus, Issue, SpecError, spec_error
 
 ANSWERS_SUFFIX = ".answers.yaml"
+INTERNAL = 70  # the CLI's status for a bug (dlsolve.cli)
 
 
 @click.command(context_settings=CONTEXT)
@@ -28,7 +29,8 @@ ANSWERS_SUFFIX = ".answers.yaml"
 def check(ctx: click.Context, paths: tuple[str, ...], names_only: bool, rtol: float,
           atol: float, exact: bool, fmt: str | None, output: str | None, digits: int,
           width: int | None) -> None:
-    """Check a student's answers: SPEC ANSWERS, or specs/folders with X.answers.yaml beside X.yaml.
+    """Check a student's answers (SPEC ANSWERS), a class's (SPEC FOLDER or SPEC TABLE.csv), or
+    specs/folders with X.answers.yaml beside X.yaml.
 
     ANSWERS is a YAML mapping of names to values. A name is a result (as in --format json)
     or a symbol the derivation prints for it (z1, E, w2_new, dE_dw5, delta_o1, ...):
@@ -39,19 +41,34 @@ def check(ctx: click.Context, paths: tuple[str, ...], names_only: bool, rtol: fl
     given. Exit 0 when every answer is right, 1 when any is wrong, 2 on bad input (the worst
     of all specs when several are checked).
 
+    A class: SPEC is solved once and every student graded against it, from a FOLDER of
+    answer files (alice.yaml, bob.answers.yaml: the student is the file's name) or one CSV
+    (a student column, then one column per answer; a blank cell is not answered). The
+    output summarises the class (per student, per answer, the most common first wrong step,
+    the known slips); `-o grades.csv` (or --format csv) writes the gradebook, one row per
+    student and answer. A file or row that cannot be read is reported and the others graded
+    (exit 2 at the end). --format gradescope writes one submission's Gradescope results.json.
+
     \b
       dlsolve check problems/seed000-q4a-relu-network.yaml answers.yaml
       dlsolve check --names problems/seed002-backprop-chain.yaml
       dlsolve check problems/seed002-backprop-chain.yaml key.yaml --format json
+      dlsolve check problems/seed002-backprop-chain.yaml answers/ -o grades.csv
+      dlsolve check problems/seed002-backprop-chain.yaml class.csv --format json
+      dlsolve check problems/seed002-backprop-chain.yaml answers.yaml --format gradescope
       dlsolve check homework/        # each X.yaml with its X.answers.yaml
     """
+    from dlsolve.check.classroom import is_class
     from dlsolve.check.compare import Tolerance
 
+    out = out_settings(fmt, output, digits, width)
     if names_only:
-        emit([_names(p) for p in _files(paths)], **out_settings(fmt, output, digits, width))
+        emit([_names(p) for p in _files(paths)], **out)
         return
-    pairs = _pairs(paths)
     tol = Tolerance(rtol, atol, not exact)
+    if is_class(paths):
+        ctx.exit(_grade_class(ctx, Path(paths[0]), Path(paths[1]), tol, out))
+    pairs = _pairs(paths)
     reports, failures = [], []
     for spec, answers in pairs:
         try:
@@ -59,13 +76,77 @@ def check(ctx: click.Context, paths: tuple[str, ...], names_only: bool, rtol: fl
         except DlsolveError as e:
             failures.append(str(e))
     if reports:
-        emit(reports, **out_settings(fmt, output, digits, width), batch=len(pairs) > 1)
+        emit(_as_format(reports, pick_format(fmt, output), len(pairs) == 1), **out,
+             batch=len(pairs) > 1)
     for failure in failures:
         click.echo(failure, err=True)
     if failures:
         ctx.exit(int(ExitStatus.BAD_INPUT))
-    if any(r.results["wrong"] for r in reports):
+    if any(r[0].results["wrong"] for r in reports):
         ctx.exit(int(ExitStatus.WRONG_ANSWER))
+
+
+def _as_format(reports: list[tuple[Any, ...]], fmt: str, one: bool) -> list[Any]:
+    """The check reports; for CSV each as a gradebook (one student: the answers file's)."""
+    if fmt != "csv":
+        return [r[0] for r in reports]
+    from dlsolve.check.classroom import student_of
+    from dlsolve.check.gradebook import Graded, gradebook
+
+    return [gradebook(problem, [Graded(student_of(path) if one else "", str(path), doc,
+                                       report)], [])
+            for report, problem, doc, path in reports]
+
+
+def _grade_class(ctx: click.Context, spec: Path, answers: Path, tol: Any,
+                 out: dict[str, Any]) -> int:
+    """Grade every student's answers against one solve of SPEC; the exit status."""
+    from dlsolve.check import answer_key
+    from dlsolve.check.classroom import from_csv, from_folder
+    from dlsolve.check.gradebook import gradebook
+
+    if pick_format(out["fmt"], out["output"]) == "gradescope":
+        raise spec_error("--format", "", "gradescope's results.json holds one submission: "
+                         "grade one student (dlsolve check SPEC ANSWERS --format gradescope); "
+                         "for a class use --format csv or json")
+    kind, parsed, solution = _solved(spec)
+    key = answer_key(kind, parsed, solution)
+    subs, failures = from_csv(answers, key) if answers.suffix.lower() == ".csv" \
+        else from_folder(answers)
+    graded, worst = _grade_each(ctx, key, subs, tol, failures)
+    book = gradebook(solution, graded, failures)
+    emit([book], **out)
+    for failure in failures:
+        click.echo(failure, err=True)
+    if failures:
+        return max(worst, int(ExitStatus.BAD_INPUT))
+    return int(ExitStatus.WRONG_ANSWER) if book.results["with_wrong"] else 0
+
+
+def _grade_each(ctx: click.Context, key: Any, subs: list[Any], tol: Any,
+                failures: list[str]) -> tuple[list[Any], int]:
+    """Each student graded (a progress bar on a terminal); unreadable ones to ``failures``."""
+    from dlsolve.check import check_against
+    from dlsolve.check.gradebook import Graded
+    from dlsolve.progress import track
+
+    graded, worst = [], 0
+    for sub in track(subs, "grading"):
+        try:
+            doc = sub.load()
+            report = check_against(key, doc, tol, empty_ok=sub.doc is not None)
+            graded.append(Graded(sub.student, sub.source, doc, report))
+        except DlsolveError as e:
+            failures.append(str(e))
+        except (RecursionError, OverflowError, OSError) as e:  # hostile input, as the CLI says
+            failures.append(f"{sub.source}: cannot be graded ({type(e).__name__}: {e})")
+        except Exception as e:  # a bug on one student's answers must not lose the others
+            if ctx.find_root().meta.get("dlsolve.traceback"):
+                raise
+            failures.append(f"{sub.source}: internal error ({type(e).__name__}: {e}); check "
+                            "it alone with --traceback and report it")
+            worst = INTERNAL
+    return graded, worst
 
 
 def _solved(spec: str | Path) -> tuple[str, Any, Any]:
@@ -77,12 +158,14 @@ def _solved(spec: str | Path) -> tuple[str, Any, Any]:
     return kind, parsed, solve_parsed(doc, kind, parsed)
 
 
-def _grade(spec: str | Path, answers: str | Path, tol: Any) -> Any:
+def _grade(spec: str | Path, answers: str | Path, tol: Any) -> tuple[Any, Any, Any, Path]:
+    """(the check's report, the problem's solution, the answers Document, the answers path)."""
     from dlsolve.check import check as run_check
     from dlsolve.spec.load import load_file
 
     kind, parsed, solution = _solved(spec)
-    return run_check(kind, parsed, solution, load_file(answers, keep_text=True), tol)
+    doc = load_file(answers, keep_text=True)
+    return run_check(kind, parsed, solution, doc, tol), solution, doc, Path(answers)
 
 
 def _names(spec: str | Path) -> Any:

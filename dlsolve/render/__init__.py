@@ -9,7 +9,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-FORMATS = ("rich", "text", "markdown", "latex", "json", "html", "moodle", "qti")
+FORMATS = ("rich", "text", "markdown", "latex", "json", "html", "moodle", "qti", "csv",
+           "gradescope")
 _RENDERERS = {
     "rich": ("dlsolve.render.terminal", "RichRenderer"),
     "text": ("dlsolve.render.text", "TextRenderer"),
@@ -18,6 +19,8 @@ _RENDERERS = {
     "json": ("dlsolve.render.json", "JsonRenderer"),
     "html": ("dlsolve.render.html", "HtmlRenderer"),
     "moodle": ("dlsolve.render.moodle", "MoodleRenderer"),
+    "csv": ("dlsolve.render.gradebook", "CsvRenderer"),
+    "gradescope": ("dlsolve.render.gradescope", "GradescopeRenderer"),
 }
 DEFAULT_SETTINGS: dict[str, Any] = {
     "digits": 4, "width": None, "color": False, "standalone": True,
