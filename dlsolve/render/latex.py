@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from dlsolve import expr as E
 from dlsolve.render.answers import answer_rows
 from dlsolve.render.base import Renderer
 from dlsolve.render.breaking import tex_lines, tex_width
@@ -95,7 +96,7 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
 
     def answers(self, sol: Solution) -> str:
         answered = answer_rows(sol)
-        cells = [(self.p(label), self.value_expr(value)) for label, value in answered]
+        cells = [(self.inline_label(label), self.value_expr(value)) for label, value in answered]
         short = [(a, self.p(v)) for a, v in cells]
         widths = [tex_width(a) + self.value_width(v, text)
                   for (a, text), (_, v) in zip(short, answered)]
@@ -112,6 +113,19 @@ class LatexRenderer(TableMixin, FigureMixin, Renderer):
         return ("\\needspace{" + str(len(rows) + 3) + "\\baselineskip}\\textbf{Answer}"
                 "\\par\\nopagebreak\n\\fbox{\\parbox{\\dimexpr\\linewidth-2\\fboxsep-2\\fboxrule}"
                 "{\\vspace{-1ex}\n" + body + "}}")
+
+    def inline_label(self, label: Any) -> str:
+        """An answer's name with its derivative written inline (∂E/∂w_5, as the table headers
+        write it): the box's rows stay one line high."""
+        if isinstance(label, E.Deriv):
+            d = r"\partial " if label.partial else "d"
+            return f"{d}{self.p(label.num)}/{d}{self.p(label.den)}"
+        if isinstance(label, E.Seq) and not label.brackets and label.items and \
+                isinstance(label.items[0], E.Deriv):
+            rest = E.Seq(label.items[1:], "", label.sep)
+            return self.inline_label(label.items[0]) + (label.sep + " " if label.sep else " ") + \
+                self.p(rest)
+        return self.p(label)
 
     def value_width(self, value: object, text: str) -> float:
         """The typeset width of an answer's value: a matrix by its widest row."""
