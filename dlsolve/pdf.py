@@ -1,5 +1,5 @@
-"""``-o key.pdf``: the LaTeX rendering compiled with pdflatex (one run: keys have no
-cross-references)."""
+"""``-o key.pdf``: the LaTeX rendering compiled with pdflatex: one run, and a second when
+LaTeX asks for it (a tall table's column widths, which longtable settles on the second)."""
 
 from __future__ import annotations
 
@@ -28,18 +28,29 @@ def compile_pdf(tex: str, output: str, fmt: str) -> None:
     with tempfile.TemporaryDirectory(prefix="dlsolve-pdf-") as tmp:
         source = Path(tmp) / "key.tex"
         source.write_text(tex, encoding="utf-8")
-        try:
-            with status(f"compiling {Path(output).name} with pdflatex"):
-                proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
-                                       source.name], cwd=tmp, capture_output=True, text=True,
-                                      timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise DlsolveError(f"{output}: pdflatex took longer than {TIMEOUT} s") from None
-        if proc.returncode != 0:
-            first = next((ln for ln in proc.stdout.splitlines() if ln.startswith("!")),
-                         "see the LaTeX log")
-            raise DlsolveError(f"{output}: pdflatex failed: {first}")
+        with status(f"compiling {Path(output).name} with pdflatex"):
+            _run(exe, Path(tmp), "key", output)
         _write(Path(output), (Path(tmp) / "key.pdf").read_bytes())
+
+
+def _run(exe: str, folder: Path, name: str, shown: str) -> str:
+    """pdflatex on ``folder/name.tex``, rerun (at most twice) while the log asks; the log."""
+    for _ in range(3):
+        try:
+            proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error",
+                                   f"{name}.tex"], cwd=folder, capture_output=True, text=True,
+                                  timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise DlsolveError(f"{shown}: pdflatex took longer than {TIMEOUT} s") from None
+        log_file = folder / f"{name}.log"
+        log = log_file.read_text(encoding="latin-1") if log_file.exists() else proc.stdout
+        if proc.returncode != 0:
+            first = next((ln for ln in log.splitlines() if ln.startswith("!")),
+                         "see the LaTeX log")
+            raise DlsolveError(f"{shown}: pdflatex failed: {first}")
+        if "Rerun LaTeX" not in log and "Table widths have changed" not in log:
+            return log
+    return log
 
 
 def _write(target: Path, data: bytes) -> None:
@@ -65,12 +76,7 @@ def compile_report(tex: str, workdir: str | Path, name: str = "key") -> tuple[in
         raise DlsolveError("pdflatex is not installed")
     folder = Path(workdir)
     (folder / f"{name}.tex").write_text(tex, encoding="utf-8")
-    proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", f"{name}.tex"],
-                          cwd=folder, capture_output=True, text=True, timeout=TIMEOUT)
-    log = (folder / f"{name}.log").read_text(encoding="latin-1")
-    if proc.returncode != 0:
-        first = next((ln for ln in log.splitlines() if ln.startswith("!")), "see the log")
-        raise DlsolveError(f"{folder / name}.tex: pdflatex failed: {first}")
+    log = _run(exe, folder, name, f"{folder / name}.tex")
     pages = re.search(r"Output written on .*?\((\d+) pages?", log)
     overfull = [float(w) for w in re.findall(r"Overfull \\hbox \(([\d.]+)pt too wide", log)]
     return (int(pages.group(1)) if pages else 0), overfull
