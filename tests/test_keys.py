@@ -265,3 +265,15 @@ def test_symbols_in_prose_are_set_as_maths_in_latex():
         r"fan\_\allowbreak{}in, calculate\_\allowbreak{}gain(x)"
     tex = dlsolve.solve(PROBLEMS / "gru-one-step.yaml").render("latex")
     assert "$h_{t-1}$" in tex and r"h\_\allowbreak{}\{t-1\}" not in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_a_tall_table_settles_its_widths_in_the_pdf(tmp_path):
+    """longtable's column widths need a second pdflatex run; the PDF path makes it."""
+    from dlsolve.pdf import _run
+
+    tex = dlsolve.solve(PROBLEMS / "seed003-rmsprop-adagrad-adadelta.yaml").render("latex")
+    (tmp_path / "key.tex").write_text(tex, encoding="utf-8")
+    log = _run(shutil.which("pdflatex"), tmp_path, "key", "key.pdf")
+    assert "Table widths have changed" not in log and "Rerun LaTeX" not in log
+    assert (tmp_path / "key.pdf").stat().st_size > 1000
