@@ -215,14 +215,16 @@ def _short(text: str) -> bool:
 def text_name(name: str) -> str:
     """Plain-text form of a symbol name: Greek words become letters.
 
-    >>> text_name("delta_o1"), text_name("w11"), text_name("sigma")
-    ('δ_o1', 'w11', 'σ')
+    >>> text_name("delta_o1"), text_name("w11"), text_name("sigma"), text_name("h_t-1")
+    ('δ_o1', 'w11', 'σ', 'h_{t-1}')
     """
     primes = len(name) - len(name.rstrip("'"))
     head, sep, tail = name.rstrip("'").partition("_")
     m = _LETTERS_DIGITS.fullmatch(head)
     if m and m.group(1) in GREEK:
         head = GREEK[m.group(1)] + m.group(2)
+    if tail and any(c in tail for c in "+-"):  # an index expression: h_{t-1}, not h_t-1
+        tail = "{" + tail + "}"
     return GREEK.get(head, head) + sep + tail + "'" * primes
 
 
