@@ -92,7 +92,7 @@ def latex_function(name: str) -> str:
 
 
 _LETTERS_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)$")
-_SIMPLE_SUB = re.compile(r"\d+(,\w+)?|[A-Za-z]\d*|[a-z]\d+[a-z]?\d*|[a-z]\d*_\d+")
+_SIMPLE_SUB = re.compile(r"\d+(,\w+)?|[A-Za-z]\d*|[a-z]\d+[a-z]?\d*|[a-z]\d*_\d+|[A-Za-z][+-]\d+")
 
 
 def latex_name(name: str) -> str:
@@ -102,6 +102,8 @@ def latex_name(name: str) -> str:
     ('w_{11}', 'z_{h1}', '\\sigma', 'E_{\\mathrm{total}}')
     >>> latex_name("delta_o1"), latex_name("y_hat"), latex_name("loss"), latex_name("w2_new")
     ('\\delta_{o1}', '\\hat{y}', '\\mathrm{loss}', 'w_{2}^{\\mathrm{new}}')
+    >>> latex_name("params_dense_1"), latex_name("x_1_2")
+    ('\\mathrm{params}_{\\mathrm{dense\\_1}}', 'x_{1,2}')
     """
     if name in ("e", "inf"):
         return {"e": "e", "inf": r"\infty"}[name]
@@ -119,8 +121,11 @@ def latex_name(name: str) -> str:
     base = _latex_word(head)
     if not tail:
         return base
-    sub = tail if _SIMPLE_SUB.fullmatch(tail) else _latex_word(tail)
-    return f"{base}_{{{sub.replace('_', ',')}}}"
+    if _SIMPLE_SUB.fullmatch(tail) or all(len(p) <= 1 or p.isdigit() for p in tail.split("_")):
+        sub = tail.replace("_", ",")  # indices: w_{1,12}
+    else:  # a name: params_{multihead\_attention\_1}, not {multihead,attention,1}
+        sub = _latex_word(tail).replace("_", r"\_")
+    return f"{base}_{{{sub}}}"
 
 
 def _latex_word(word: str) -> str:
