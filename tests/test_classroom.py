@@ -481,3 +481,10 @@ def test_a_homework_folder_is_one_gradescope_submission(tmp_path):
     assert doc["tests"][0]["name"].endswith(": E (loss)")
     rows = gradebook_rows(run(["check", tmp_path, "--format", "csv"]).stdout)
     assert {r["problem"] for r in rows} == {str(tmp_path / "p1.yaml"), str(tmp_path / "p2.yaml")}
+
+
+def test_a_csv_with_a_header_and_no_students_is_bad_input(tmp_path):
+    (tmp_path / "class.csv").write_text("student,a1\n\n", encoding="utf-8")
+    res = run(["check", SPEC, tmp_path / "class.csv"])
+    assert res.exit_code == 2
+    assert "no student rows" in res.output

@@ -140,6 +140,9 @@ def from_csv(path: Path, key: Any) -> tuple[list[Submission], list[str]]:
             continue
         subs.append(Submission(student, f"{path}:{line}", _row_document(path, line, row,
                                                                           columns)))
+    if not subs and not failures:
+        raise SpecError([Issue(str(path), "", "no student rows under the header; expected a "
+                               "row per student (alice,0.6023,...)")])
     subs, twice = _unique(subs, "rows")
     return subs, failures + twice
 
