@@ -384,6 +384,20 @@ def test_avg_pool_without_padding_has_no_divisor_slip(tmp_path):
     assert code == 1 and SLIP not in notes
 
 
+def test_conv_flipped_kernel_and_cross_correlation(tmp_path):
+    x = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [2.0, 1.0, 1.0]])
+    k = np.array([[1.0, 2.0], [0.0, -1.0]])
+
+    def correlate(kernel):
+        return [[float((x[i:i + 2, j:j + 2] * kernel).sum()) for j in range(2)] for i in range(2)]
+    base = f"kind: conv\ninput: {x.tolist()}\nkernel: {k.tolist()}\n"
+    assert_slip(tmp_path, base, {"output": correlate(k[::-1, ::-1])},
+                "that is the convolution (kernel rotated 180°) answer")
+    spec = base + "operation: convolution\n"
+    assert_slip(tmp_path, spec, {"output": correlate(k)}, "that is the cross-correlation answer")
+    assert_right(tmp_path, spec, ("output",))
+
+
 CONV = "kind: convshape\ninput: [28, 28, 3]\nfilters: 6\nkernel: 5\nstride: 1\npadding: 2\n"
 
 
