@@ -10,6 +10,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from dlsolve.check import slips_losses
+from dlsolve.check import slips_more as more
 from dlsolve.kernels import losses as L
 
 Alternatives = dict[str, list[tuple[Any, str]]]
@@ -43,6 +45,9 @@ def network(spec: Any, results: dict[str, Any]) -> Alternatives:
                              "was not applied")
     if spec.loss is not None and spec.targets is not None:
         _loss_conventions(out, spec.loss, spec.targets, outs)
+        units = " ".join(net.outputs) if not spec.loss.from_logits else ""
+        slips_losses.loss_slips(out, spec.loss, [spec.targets], [outs],
+                                {"loss": "loss", "units": units})
     if getattr(spec, "learning_rate", None) is not None:
         _updates(out, spec, results)
     return out
@@ -83,7 +88,7 @@ def _updates(out: Alternatives, spec: Any, results: dict[str, Any]) -> None:
 
 
 def loss_problem(spec: Any, results: dict[str, Any]) -> Alternatives:
-    out: Alternatives = {}
+    out = slips_losses.loss_problem(spec, results)
     if len(spec.predictions) == 1:
         _loss_conventions(out, spec.loss, spec.targets[0], spec.predictions[0])
     return out
@@ -109,21 +114,29 @@ def convshape(spec: Any, results: dict[str, Any]) -> Alternatives:
     out: Alternatives = {}
     if spec.solve_for or spec.layer == "transposed" or spec.padding == "same":
         return out
-    dims, dims_once, dims_noplus = [], [], []
+    dims, dims_once, dims_noplus, dims_nopad = [], [], [], []
     for n, k, s, p, d in zip(spec.input[:2], spec.kernel, spec.stride, spec.padding,
                              spec.dilation):
         eff = d * (k - 1) + 1
         dims.append((n - eff + 2 * p) / s + 1)
         dims_once.append((n - eff + p) // s + 1)
         dims_noplus.append((n - eff + 2 * p) // s)
+        dims_nopad.append((n - eff) // s + 1 if n >= eff else None)
     c = results["output_channels"]
+    slipped = [(dims_once, "the padding was counted once: it is added on both sides, so the "
+                           "formula has 2P"),
+               (dims_noplus, "the + 1 was left out of ⌊(W - F + 2P)/S⌋ + 1 (it counts the "
+                             "first window)")]
     if not results["fits"]:
-        _add(out, "output_shape", dims + [c], "the floor was forgotten: (W - F + 2P)/S is not "
-             "a whole number, and a layer has a whole number of rows")
-    _add(out, "output_shape", dims_once + [c], "the padding was counted once: it is added on "
-         "both sides, so the formula has 2P")
-    _add(out, "output_shape", dims_noplus + [c], "the + 1 was left out of "
-         "⌊(W - F + 2P)/S⌋ + 1 (it counts the first window)")
+        slipped.insert(0, (dims, "the floor was forgotten: (W - F + 2P)/S is not a whole "
+                                 "number, and a layer has a whole number of rows"))
+    if any(spec.padding) and None not in dims_nopad:
+        slipped.append((dims_nopad, "the padding was left out: the formula is "
+                                    "⌊(W - F + 2P)/S⌋ + 1 with P on each side"))
+    for hw, hint in slipped:  # (the catalogue drops a slip that gives the right size)
+        _add(out, "output_shape", hw + [c], hint)
+        _add(out, "output_height", hw[0], hint)
+        _add(out, "output_width", hw[1], hint)
     return out
 
 
@@ -173,6 +186,8 @@ def derivative(spec: Any, results: dict[str, Any]) -> Alternatives:
 
 
 CATALOGUE: dict[str, Callable[[Any, dict[str, Any]], Alternatives]] = {
-    "forward": network, "backprop": network, "loss": loss_problem, "conv": conv,
-    "convshape": convshape, "gd": gd, "perceptron": perceptron, "derivative": derivative,
-}
+    kind: more.only_wrong(fn) for kind, fn in {
+        "forward": network, "backprop": network, "loss": loss_problem, "conv": conv,
+        "convshape": convshape, "gd": gd, "perceptron": perceptron, "derivative": derivative,
+        "norm": more.norm, "attention": more.attention, "rnn": more.rnn, "pool": more.pool,
+    }.items()}
