@@ -226,3 +226,15 @@ def test_errors(tmp_path):
     res = run(["params", "--input", "8", "--conv", "4:3"])
     assert res.exit_code == 2
     assert "a conv2d layer needs an H×W(×C) input" in res.stderr
+
+
+def test_same_padding_counts_its_end_row_when_padded_cells_count():
+    """TensorFlow's 'same' puts its odd padding at the bottom/right; count_include_pad: true
+    counts those zeros too (design: "counts them all"), worked by hand: the corner window
+    holds 9 and three padded zeros, 9/4; the right column (3 + 6)/4; the bottom (7 + 8)/4."""
+    spec = {"kind": "pool", "pool": "avg", "input": [[1, 2, 3], [4, 5, 6], [7, 8, 9]],
+            "kernel": 2, "stride": 1, "padding": "same"}
+    counted = dlsolve.solve(dict(spec, count_include_pad=True)).results["output"]
+    assert counted == [[3.0, 4.0, 2.25], [6.0, 7.0, 3.75], [3.75, 4.25, 2.25]]
+    real = dlsolve.solve(spec).results["output"]  # TensorFlow: padded cells never count
+    assert real == [[3.0, 4.0, 4.5], [6.0, 7.0, 7.5], [7.5, 8.5, 9.0]]

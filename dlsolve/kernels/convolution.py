@@ -120,8 +120,12 @@ class PoolResult:
 
 
 def pool_forward(x: np.ndarray, mode: str, kh: int, kw: int, g: Geometry,
-                 count_include_pad: bool = True) -> PoolResult:
-    """Max pooling pads with -inf (PyTorch); average pooling counts padded zeros unless told."""
+                 count_include_pad: bool = True, padded_end: bool = False) -> PoolResult:
+    """Max pooling pads with -inf (PyTorch); average pooling counts padded zeros unless told.
+
+    The bottom/right padding beyond the top/left is a ceil_mode overhang (never counted, as
+    PyTorch) unless ``padded_end``: TensorFlow's ``same`` puts its odd row/column there, and
+    counting padded cells then counts it too."""
     xp = pad(x, g, -np.inf if mode == "max" else 0.0)
     win = windows(xp, g, kh, kw)
     c, oh, ow = win.shape[:3]
@@ -137,7 +141,9 @@ def pool_forward(x: np.ndarray, mode: str, kh: int, kw: int, g: Geometry,
                 winners[:, i, j, 1] = g.cols(j, kw)[v]
         return PoolResult(out, winners, None)
     ph, pw = g.pad[0], g.pad[2]
-    if count_include_pad:  # the window's cells inside input + padding (not a ceil overhang)
+    if count_include_pad and padded_end:  # every padded cell counts
+        ones = np.ones((1, x.shape[1] + g.pad[0] + g.pad[1], x.shape[2] + g.pad[2] + g.pad[3]))
+    elif count_include_pad:  # the window's cells inside input + padding (not a ceil overhang)
         ones = np.ones((1, x.shape[1] + 2 * ph, x.shape[2] + 2 * pw))
         ones = np.pad(ones, ((0, 0), (0, g.pad[1] - ph), (0, g.pad[3] - pw)))
     else:

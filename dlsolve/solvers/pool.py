@@ -40,7 +40,7 @@ def solve(spec: PoolProblem) -> Solution:
                      + ("(TensorFlow's padding 'same' never counts padded cells)." if spec.same
                         else "(count_include_pad: false)."))
     sol.add(*size_steps(x.shape[1], x.shape[2], kh, kw, g, "same" if spec.same else None))
-    res = pool_forward(x, spec.mode, kh, kw, g, spec.count_include_pad)
+    res = pool_forward(x, spec.mode, kh, kw, g, spec.count_include_pad, spec.same)
     windows(sol, spec, res)
     for c in range(x.shape[0]):
         sol.add(MatrixStep("Output" + (f", channel {c}" if x.shape[0] > 1 else ""), Sym("Y"),
