@@ -96,3 +96,29 @@ def test_numeric_commands_import_only_their_own_command_module(args, tmp_path):
     assert loaded(modules, HEAVY + ("dlsolve.symbolic", "dlsolve.check")) == []
     commands = sorted(m for m in modules if m.startswith("dlsolve.commands."))
     assert len(commands) == 1, commands
+
+
+def test_check_imports_neither_sympy_nor_the_generator(tmp_path):
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("outputs: [0, -1.5]\nloss: 1.25\n")
+    spec = PROBLEMS / "seed002-backprop-chain.yaml"
+    for args in (["check", PROBLEMS / "seed000-q4a-relu-network.yaml", answers],
+                 ["check", "--names", spec]):
+        modules = imported([*args, "--format", "json"], tmp_path)
+        assert loaded(modules, HEAVY + ("dlsolve.symbolic",)) == [], args
+
+
+def test_generate_choices_are_the_generators_kinds():
+    from dlsolve import generate, names
+
+    assert names.GENERATED + ("all",) == generate.KINDS
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh"])
+def test_symbolic_activation_proof_leaves_sympy_physics_alone(name, tmp_path):
+    """simplify() imports sympy.physics.units on first use (about 0.15 s); the proofs' zero
+    test reaches 0 by cancel first."""
+    modules = imported(["activation", name, "--at", "0", "--symbolic", "--format", "json"],
+                       tmp_path)
+    assert "sympy" in modules
+    assert loaded(modules, ("sympy.physics", "numpy", "rich", "dlsolve.generate")) == []
