@@ -8,6 +8,7 @@ Rich, numpy and the variant generator alone unless its work needs them.
 from __future__ import annotations
 
 import json
+import pkgutil
 import subprocess
 import sys
 from importlib import import_module
@@ -39,7 +40,9 @@ def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
 
 
 def test_the_table_names_every_command_of_every_module():
-    modules = {module for module, _ in COMMANDS.values()}
+    import dlsolve.commands
+
+    modules = [m.name for m in pkgutil.iter_modules(dlsolve.commands.__path__)]
     defined = {cmd.name: module for module in modules
                for cmd in import_module(f"dlsolve.commands.{module}").COMMANDS}
     assert defined == {name: module for name, (module, _) in COMMANDS.items()}
@@ -49,7 +52,8 @@ def test_the_table_names_every_command_of_every_module():
 def test_summary_is_the_docstrings_first_sentence(name):
     real = getattr(import_module(f"dlsolve.commands.{COMMANDS[name][0]}"), name)
     stand_in = click.Command(name, help=COMMANDS[name][1])
-    assert stand_in.get_short_help_str(10_000) == real.get_short_help_str(10_000)
+    assert stand_in.get_short_help_str(10_000) == real.get_short_help_str(10_000), \
+        f"the summary of {name!r} in dlsolve.cli.COMMANDS differs from its docstring's"
 
 
 @pytest.mark.parametrize("width", [50, 80, 100])
