@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -190,6 +189,8 @@ def write_atomic(path: str, text: str | bytes) -> None:
     The file gets the mode a plain ``open`` would give it (0666 less the umask); a folder
     that is missing or not writable is bad input (exit 2), named with the reason.
     """
+    import tempfile  # with shutil and random, only worth loading for a file written
+
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
     try:

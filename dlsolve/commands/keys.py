@@ -9,7 +9,7 @@ import click
 
 from dlsolve.clitools import CONTEXT, emit, out_settings, output_options
 from dlsolve.errors import DlsolveError, ExitStatus, Issue, SpecError
-from dlsolve.generate import KINDS as GENERATED_KINDS
+from dlsolve.names import GENERATED
 
 INTERNAL = 70  # the CLI's status for a bug (dlsolve.cli)
 
@@ -97,7 +97,7 @@ def _solve_one(path: Path) -> Any:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("kind", type=click.Choice(GENERATED_KINDS))
+@click.argument("kind", type=click.Choice(GENERATED + ("all",)))
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
 @click.option("--count", type=click.IntRange(1, 100000), default=10, show_default=True)
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False), required=True,
