@@ -59,8 +59,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "solve": ("keys", "Solve every spec in PATHS (files or folders) into one document."),
     "generate": ("keys", "Randomised variants of a problem type, each a spec plus its answer "
                          "key."),
-    "check": ("grading", "Check a student's answers: SPEC ANSWERS, or specs/folders with "
-                         "X.answers.yaml beside X.yaml."),
+    "check": ("grading", "Check a student's answers (SPEC ANSWERS), a class's (SPEC FOLDER or "
+                         "SPEC TABLE.csv), or specs/folders with X.answers.yaml beside X.yaml."),
     "graph": ("graph", "Backprop through any expression, gate by gate, with the circuit drawn."),
     "attention": ("transformer", "Scaled dot-product attention: scores, scaling, mask, "
                                  "softmax, weighted sums, heads."),
