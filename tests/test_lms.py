@@ -3,12 +3,13 @@ and check's tolerance; Jupyter's display of a Solution."""
 
 import re
 import xml.etree.ElementTree as ET
+from html import escape
 
 import pytest
 from conftest import PROBLEMS, run
 
 import dlsolve
-from dlsolve.render.answers import answer_items
+from dlsolve.render.answers import answer_items, answer_text
 
 CLOZE = re.compile(r"\{1:NUMERICAL:=([^:]+):([^}]+)\}")
 
@@ -34,7 +35,10 @@ def test_one_question_per_asked_result_with_the_keys_numbers(name):
     items = answer_items(sol)
     assert len(questions) == len(items)
     for q, (result, value) in zip(questions, items):
-        assert q.find("name/text").text.endswith(": " + result)
+        label = answer_text(sol, result)
+        named = q.find("name/text").text
+        assert named.endswith(f": {label} ({result})" if label != result else ": " + result)
+        assert f"<strong>{escape(label)}</strong>" in q.find("questiontext/text").text
         for tag in ("name/text", "questiontext/text", "generalfeedback/text", "defaultgrade"):
             assert q.find(tag) is not None and q.find(tag).text, tag
         assert q.find("questiontext").get("format") == "html"
@@ -132,3 +136,18 @@ def test_qti_from_the_command_line(tmp_path):
     assert names == ["imsmanifest.xml", "item1.xml"]
     res = run(["solve", str(PROBLEMS), "--format", "qti"])
     assert res.exit_code == 2 and "give -o FILE.zip" in res.stderr
+
+
+def test_quizzes_ask_by_the_derivations_symbols():
+    """A student sees ∂E/∂w5, not grad_w5, in a Moodle or QTI question."""
+    import io
+    import zipfile
+
+    from dlsolve.render.qti import package
+
+    sol = dlsolve.solve(PROBLEMS / "mazur-backprop.yaml")
+    xml = sol.render("moodle")
+    assert "<strong>∂E/∂w5</strong>" in xml and "<strong>grad_w5</strong>" not in xml
+    with zipfile.ZipFile(io.BytesIO(package([sol]))) as z:
+        item = next(z.read(n).decode() for n in z.namelist() if n != "imsmanifest.xml")
+    assert "<p>∂E/∂w5 = <textEntryInteraction" in item and "grad_w5" not in item

@@ -41,6 +41,13 @@ def answer_label(kind: str, name: str, solution: Solution | None = None) -> E.Ex
     return E.Text(name.replace("_", " "))
 
 
+def answer_text(solution: Solution, name: str) -> str:
+    """An answer's label as plain Unicode text (∂E/∂w5, W_new, output shape): for quizzes."""
+    from dlsolve.render.formula import TextPrinter
+
+    return TextPrinter()(answer_label(solution.kind, name, solution))
+
+
 def _shown_as(solution: Solution, name: str) -> E.Expr | None:
     """The left-hand side of the one step keyed ``name`` when that step shows the whole result
     (its value is the result's) under a symbol (not a word such as running_mean_1)."""

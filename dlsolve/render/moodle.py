@@ -14,7 +14,7 @@ from html import escape
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from dlsolve.render.answers import answer_items
+from dlsolve.render.answers import answer_items, answer_text
 from dlsolve.render.base import Renderer
 from dlsolve.render.formula import TextPrinter
 from dlsolve.render.numbers import fmt_number, is_number
@@ -51,9 +51,11 @@ class MoodleRenderer(Renderer):
         feedback = self.html.solution(sol, anchor=f"p{number}")
         out = []
         for name, value in answer_items(sol):
-            qtype, text, answers = self.question(name, value)
+            label = answer_text(sol, name)
+            qtype, text, answers = self.question(label, value)
+            title = f"{number}. {sol.title}: {label}" + (f" ({name})" if label != name else "")
             out += [f'  <question type="{qtype}">',
-                    f"    <name><text>{xml_escape(f'{number}. {sol.title}: {name}')}</text></name>",
+                    f"    <name><text>{xml_escape(title)}</text></name>",
                     f'    <questiontext format="html"><text>{cdata(stem + text)}</text>'
                     "</questiontext>",
                     f'    <generalfeedback format="html"><text>{cdata(feedback)}</text>'
@@ -69,7 +71,7 @@ class MoodleRenderer(Renderer):
         return "\n".join(parts)
 
     def question(self, name: str, value: Any) -> tuple[str, str, list[str]]:
-        """(question type, the ask, the answer elements) for one result."""
+        """(question type, the ask, the answer elements) for one result, asked by its label."""
         rule = (f"<p>Give numbers to {self.digits} decimal places (an answer within "
                 f"{fmt_number(self.tolerance(1.0), self.digits + 1)} of the key counts).</p>")
         if is_number(value) and not isinstance(value, bool):

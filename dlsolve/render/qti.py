@@ -14,7 +14,7 @@ import zipfile
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from dlsolve.render.answers import answer_items
+from dlsolve.render.answers import answer_items, answer_text
 from dlsolve.render.numbers import is_number
 from dlsolve.steps import Solution
 
@@ -40,7 +40,7 @@ def item(sol: Solution, ident: str, digits: int) -> str | None:
     """One assessmentItem for a solution (None when it asks for no number)."""
     from dlsolve.render.text import TextRenderer
 
-    entries = [e for name, v in answer_items(sol) for e in _entries(v, name)]
+    entries = [e for name, v in answer_items(sol) for e in _entries(v, answer_text(sol, name))]
     if not entries:
         return None
     tol = 0.5 * 10.0 ** -digits
