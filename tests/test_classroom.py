@@ -488,3 +488,17 @@ def test_a_csv_with_a_header_and_no_students_is_bad_input(tmp_path):
     res = run(["check", SPEC, tmp_path / "class.csv"])
     assert res.exit_code == 2
     assert "no student rows" in res.output
+
+
+def test_the_bundled_class_grades_as_it_was_built():
+    """problems/classes/seed002-backprop-chain.csv: ada and ben right; cai (gradient ascent),
+    dee (no ½), eli (no activation, loss carried forward), fay (σ′ left out) one slip each;
+    gus only the forward pass."""
+    res = run(["check", SPEC, PROBLEMS / "classes" / "seed002-backprop-chain.csv",
+               "--format", "json"])
+    assert res.exit_code == 1, res.output
+    students = json.loads(res.stdout)["results"]["students"]
+    assert {n: (s["correct"], s["wrong"]) for n, s in students.items()} == {
+        "ada": (10, 0), "ben": (10, 0), "cai": (9, 1), "dee": (9, 1), "eli": (9, 1),
+        "fay": (9, 1), "gus": (2, 0)}
+    assert len(students["gus"]["not_answered"]) == 8

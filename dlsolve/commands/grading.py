@@ -54,7 +54,7 @@ def check(ctx: click.Context, paths: tuple[str, ...], names_only: bool, rtol: fl
       dlsolve check --names problems/seed002-backprop-chain.yaml
       dlsolve check problems/seed002-backprop-chain.yaml key.yaml --format json
       dlsolve check problems/seed002-backprop-chain.yaml answers/ -o grades.csv
-      dlsolve check problems/seed002-backprop-chain.yaml class.csv --format json
+      dlsolve check problems/seed002-backprop-chain.yaml problems/classes/seed002-backprop-chain.csv
       dlsolve check problems/seed002-backprop-chain.yaml answers.yaml --format gradescope
       dlsolve check homework/        # each X.yaml with its X.answers.yaml
     """
