@@ -11,12 +11,15 @@ forward and the gradient it carries back).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlsolve.kernels.activations import REGISTRY, Activation
 from dlsolve.kernels.graph import ops
 from dlsolve.kernels.graph.ops import NonFinite, Value, is_array, shape
+
+if TYPE_CHECKING:
+    from dlsolve.kernels.activations import Activation
 
 
 class GraphError(ValueError):
@@ -48,7 +51,11 @@ class Gate:
 
     @property
     def activation(self) -> Activation | None:
-        return REGISTRY.get(self.fn) if self.op == "call" else None
+        if self.op != "call" or self.fn in ops.OWN_FNS:
+            return None
+        from dlsolve.kernels.activations import REGISTRY  # not imported for graphs without one
+
+        return REGISTRY.get(self.fn)
 
     @property
     def elementwise(self) -> bool:
@@ -122,16 +129,40 @@ class Graph:
                 stack.extend(g.nodes())
         return out
 
-    def evaluate(self, values: dict[str, Any], upstream: Any = 1.0) -> Evaluation:
-        """Forward and backward at ``values`` (numbers or nested lists)."""
+    def dependents(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every gate that depends on one of them."""
+        out = set(names)
+        for g in self.gates:
+            if any(a in out for a in g.nodes()):
+                out.add(g.name)
+        return out
+
+    def evaluate(self, values: dict[str, Any], upstream: Any = 1.0,
+                 wrt: Iterable[str] | None = None) -> Evaluation:
+        """Forward and backward at ``values`` (numbers or nested lists).
+
+        ``wrt`` names the inputs whose gradients are wanted (None: every input); the others
+        are constants, as tensors without requires_grad in PyTorch: no gradient is carried
+        back into them, or into what depends on them alone (those nodes have no entry in
+        ``grads``, their wires none in ``edges``).
+        """
         arrays = any(isinstance(v, (list, tuple)) or hasattr(v, "shape")
                      for v in [*values.values(), upstream])
+        need = None
+        if wrt is not None:
+            wrt = list(wrt)
+            unknown = [w for w in wrt if w not in self.inputs]
+            if unknown:
+                raise GraphError(f"wrt: {unknown[0]} is not an input "
+                                 f"({', '.join(self.inputs)})", field="wrt")
+            need = self.dependents(wrt)
         if not arrays:
-            return self._run({k: float(values[k]) for k in self.inputs}, float(upstream), False)
+            return self._run({k: float(values[k]) for k in self.inputs}, float(upstream), False,
+                             need)
         n = ops.np()
         with n.errstate(all="ignore"):
             vals = {k: n.asarray(values[k], dtype=float) for k in self.inputs}
-            return self._run(vals, n.asarray(upstream, dtype=float), True)
+            return self._run(vals, n.asarray(upstream, dtype=float), True, need)
 
     def forward(self, values: dict[str, Value], arrays: bool) -> dict[str, Value]:
         vals = dict(values)
@@ -147,7 +178,8 @@ class Graph:
             vals[g.name] = ops.np().asarray(out, dtype=float) if arrays else float(out)
         return vals
 
-    def _run(self, values: dict[str, Value], upstream: Value, arrays: bool) -> Evaluation:
+    def _run(self, values: dict[str, Value], upstream: Value, arrays: bool,
+             need: set[str] | None = None) -> Evaluation:
         vals = self.forward(values, arrays)
         out = vals[self.output]
         if arrays and is_array(upstream) and upstream.ndim and upstream.shape != shape(out):
@@ -156,16 +188,18 @@ class Graph:
             raise GraphError(f"expected {want}, got a {_dims(upstream.shape)} array",
                              field="upstream")
         zero = (lambda v: ops.np().zeros_like(v)) if arrays else (lambda v: 0.0)
-        grads = {k: zero(v) for k, v in vals.items()}
+        grads = {k: zero(v) for k, v in vals.items() if need is None or k in need}
         grads[self.output] = ops.np().asarray(upstream * ops.np().ones_like(out)) if arrays \
             else upstream
         live = self.ancestors()
         groups: list[list[Edge]] = []
         for g in reversed(self.gates):
+            if need is not None and g.name not in need:
+                continue
             args = [vals[a] if isinstance(a, str) else a for a in g.args]
             groups.append([])
             for i, a in enumerate(g.args):
-                if isinstance(a, str):
+                if isinstance(a, str) and (need is None or a in need):
                     edge = self._edge(g, i, args, vals[g.name], grads[g.name], g.name in live)
                     total = grads[a] + edge.grad
                     grads[a] = ops.np().asarray(total) if arrays else total

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlsolve.kernels.activations import Activation
+if TYPE_CHECKING:
+    from dlsolve.kernels.activations import Activation
 
 Value = Any  # float, or a numpy float64 array
 
@@ -249,6 +250,7 @@ def _tie_share(i: int, args: list[Value], out: Value) -> Value:
 
 
 ELEMENTWISE_FNS = ("exp", "log", "sqrt", "abs")
+OWN_FNS = ("exp", "log", "sqrt", "abs", "max", "min", "sum", "mean", "transpose", "softmax")
 
 
 def is_elementwise(op: str, fn: str, nargs: int) -> bool:
