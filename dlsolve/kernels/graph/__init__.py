@@ -21,7 +21,9 @@ Values may be numbers, vectors or matrices (nested lists or arrays): ``@`` is th
 product, ``+ - * / **`` and the functions are elementwise with NumPy broadcasting (the
 gradient summed back to the input's shape), ``sum``/``mean``/``max``/``min`` of one array
 reduce it (``sum(X, axis=0)``, ``mean(X, axis=1)`` along one axis, as torch's ``dim=``),
-``transpose(X)`` transposes. Shapes are checked (``GraphError`` says which).
+``transpose(X)`` transposes. Shapes are checked (``GraphError`` says which). Arrays are
+NumPy's, or, when the values are ``kernels.vec``'s Vec and Mat, plain Python (``lite``: the
+same rules, no NumPy import; what the recurrent kinds use).
 
 ``Graph.evaluate(values, upstream=1, wrt=None)`` returns an ``Evaluation`` (``wrt``: the
 inputs whose gradients are wanted, the others constants; None: all of them):

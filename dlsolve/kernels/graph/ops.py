@@ -52,6 +52,37 @@ def shape(v: Value) -> tuple[int, ...]:
     return () if isinstance(v, float) else tuple(v.shape)
 
 
+# What the evaluator needs of a kind of array (``lite`` has the same for plain-Python ones).
+
+def asarray(v: Any) -> Value:
+    return np().asarray(v, dtype=float)
+
+
+def zeros_like(v: Value) -> Value:
+    return np().zeros_like(v)
+
+
+def ones_like(v: Value) -> Value:
+    return np().ones_like(v)
+
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    return np().broadcast_shapes(*shapes)
+
+
+def mul(a: Value, b: Value) -> Value:
+    return a * b
+
+
+def add(a: Value, b: Value) -> Value:
+    return a + b
+
+
+def total(v: Value) -> float:
+    """The sum of an array's entries."""
+    return float(v.sum())
+
+
 def _safe(fn: Callable[[], Value], why: str) -> Value:
     """Run ``fn``; a math error or a non-finite result -> NonFinite(why).
 
