@@ -15,8 +15,9 @@ LSTM and r, z, n for the GRU):
 An optional output layer gives y_t = act(W_y h_t + b_y). Backprop through time walks the steps
 backwards: dL/dh_t = (from y_t) W_yᵀ δy_t + (from h_{t+1}) Σ_gates U_gᵀ δ_{g,t+1} (+ the GRU's
 z ⊙ dL/dh_{t+1}); each parameter's gradient is a sum over the steps of one term per step
-(``terms``), so the derivation can write the sum the kernel adds. Plain Python vectors
-(``dlsolve.kernels.vec``: exam sizes, no NumPy import), no steps.
+(``terms``), so the derivation can write the sum the kernel adds (``kernels.bptt``: the
+graph engine on the unrolled cell). Plain Python vectors (``dlsolve.kernels.vec``: exam
+sizes, no NumPy import), no steps.
 """
 
 from __future__ import annotations

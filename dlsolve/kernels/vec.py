@@ -3,7 +3,8 @@
 Exam-size recurrent cells (a few units, a few steps) need a handful of matrix-vector products;
 importing NumPy for them would cost more than the whole derivation. ``Vec`` is a list with
 elementwise arithmetic (``+ - * / **`` with a Vec or a number, ``@`` a dot product); ``Mat``
-a list of rows with ``@`` (matrix times vector or matrix) and ``.T``. Both have ``tolist()``.
+a list of rows with ``@`` (matrix times vector or matrix) and ``.T``. Both have ``tolist()``,
+``shape`` and ``ndim``; the graph engine evaluates on them in plain Python (``graph.lite``).
 
 >>> v = Vec([1.0, 2.0])
 >>> (1 - v * v).tolist(), Mat([[1, 2], [3, 4]]) @ v
@@ -69,12 +70,26 @@ class Vec(list):
     def size(self) -> int:
         return len(self)
 
+    @property
+    def shape(self) -> tuple[int]:
+        return (len(self),)
+
+    ndim = 1
+
 
 class Mat(list):
     """A matrix as a list of rows."""
 
     def __init__(self, rows: Iterable[Iterable[float]]):
-        super().__init__(Vec(float(x) for x in r) for r in rows)
+        super().__init__(Vec([float(x) for x in r]) for r in rows)
+
+    @classmethod
+    def of_rows(cls, rows: list[Vec]) -> Mat:
+        """A matrix of rows that are Vecs of floats already (nothing converted: a Mat's own
+        arithmetic, its transpose)."""
+        m = cls.__new__(cls)
+        list.__init__(m, rows)
+        return m
 
     def __matmul__(self, o: Any) -> Any:
         if isinstance(o, Mat):
@@ -87,13 +102,13 @@ class Mat(list):
         return Vec([sum([a * b for a, b in zip(r, o)]) for r in self])
 
     def __add__(self, o: Any) -> Mat:  # type: ignore[override]
-        return Mat([a + b for a, b in zip(self, o)])
+        return Mat.of_rows([a + b for a, b in zip(self, o)])
 
     def __sub__(self, o: Any) -> Mat:
-        return Mat([a - b for a, b in zip(self, o)])
+        return Mat.of_rows([a - b for a, b in zip(self, o)])
 
     def __mul__(self, k: Any) -> Mat:  # type: ignore[override]
-        return Mat([r * k for r in self])
+        return Mat.of_rows([r * k for r in self])
 
     __rmul__ = __mul__
 
@@ -102,11 +117,13 @@ class Mat(list):
 
     @property
     def T(self) -> Mat:
-        return Mat(zip(*self))
+        return Mat.of_rows([Vec(c) for c in zip(*self)])
 
     @property
     def shape(self) -> tuple[int, int]:
         return len(self), len(self[0]) if self else 0
+
+    ndim = 2
 
     @property
     def size(self) -> int:
@@ -121,7 +138,7 @@ def zeros(n: int) -> Vec:
 
 
 def outer(a: Vec, b: Vec) -> Mat:
-    return Mat([[x * y for y in b] for x in a])
+    return Mat.of_rows([Vec([float(x * y) for y in b]) for x in a])
 
 
 def diag_mul(d: Vec, m: Mat) -> Mat:

@@ -6,8 +6,11 @@ entries of one statistic:
 
     dx = (1/(n s)) (n dx̂ − Σ dx̂ − x̂ Σ dx̂ x̂),   s = √(σ² + ε);
 
-with fixed (running) statistics dx = dx̂ / s. The formulas are explicit; a central
-finite-difference check of L = Σ g ⊙ y confirms them (detail full).
+with fixed (running) statistics dx = dx̂ / s. The numbers are the graph engine's (the
+forward pass as its gates, g carried back through them: ``kernels.norm.backward``); the
+steps write the closed form with those numbers, and the closed form evaluated on its own
+must give them (else a SolverBug). A central finite-difference check of L = Σ g ⊙ y
+confirms both (detail full).
 """
 
 from __future__ import annotations
@@ -17,13 +20,14 @@ import numpy as np
 from dlsolve import expr as E
 from dlsolve.errors import SolverBug
 from dlsolve.expr import Num, Sym
-from dlsolve.kernels.norm import Backward, Forward
-from dlsolve.kernels.norm import backward as grads
-from dlsolve.kernels.norm import forward as norm_forward
+from dlsolve.kernels.norm import Backward, Forward, closed_form, disagreement
+from dlsolve.kernels.norm import backward as grads  # the graph engine's
+from dlsolve.kernels.norm import output as direct_output
 from dlsolve.spec.norm import NormProblem
 from dlsolve.steps import Heading, MatrixStep, Note, Solution, Step
 
 WORKED, TERMS, BIG, CHECKED = 3, 10, 64, 40
+SAME = 1e-9  # engine against closed form, in units of each entry's rounding
 
 
 def hat(cell: str) -> Sym:
@@ -39,6 +43,7 @@ def dL(name: str | E.Expr) -> E.Expr:
 def backward(sol: Solution, spec: NormProblem, f: Forward) -> Backward:
     g = np.asarray(spec.grad, dtype=float)
     b = grads(f, g, spec.gamma, spec.batch_stats)
+    _same_as_closed_form(b, f, g, spec)
     sol.add(Heading("Backward pass"))
     _params(sol, f, g, b)
     if spec.batch_stats:
@@ -49,9 +54,23 @@ def backward(sol: Solution, spec: NormProblem, f: Forward) -> Backward:
                        detail="full" if g.size > BIG else "brief"))
     for name in ("grad_input", "grad_gamma", "grad_beta"):
         sol.set(name, getattr(b, name))
-    _check(sol, spec, b)
+    _check(sol, spec, f, b)
     sol.answer = sol.answer + ("grad_input", "grad_gamma", "grad_beta")
     return b
+
+
+def _same_as_closed_form(b: Backward, f: Forward, g: np.ndarray, spec: NormProblem) -> None:
+    """The formulas the steps write, evaluated on their own, give the engine's numbers.
+
+    (Not asserted for an input below double precision's normal range, ~2.2e-308: there x̂
+    keeps only a few bits, and the two roundings of it legitimately part.)"""
+    if np.any((f.x != 0) & (np.abs(f.x) < np.finfo(float).tiny)):
+        return
+    closed = closed_form(f, g, spec.gamma, spec.batch_stats)
+    gap = disagreement(b, closed, f, g, spec.gamma, spec.batch_stats)
+    if gap > SAME:
+        raise SolverBug(f"norm backward: the closed form and the graph engine differ ({gap:.3g} "
+                        "times the rounding of an entry)")
 
 
 def _params(sol: Solution, f: Forward, g: np.ndarray, b: Backward) -> None:
@@ -114,12 +133,10 @@ def _gammas(spec: NormProblem, axis: int, n: int) -> list[float]:
     return [spec.gamma[0]] * n if axis == 0 else list(spec.gamma)
 
 
-def _conditioned(spec: NormProblem, x: np.ndarray, gamma: np.ndarray) -> bool:
+def _conditioned(spec: NormProblem, f: Forward) -> bool:
     """Every nonzero number of the problem and every √(σ² + ε) within 1e-6 .. 1e6."""
-    stats = {} if spec.batch_stats else {"mean": spec.running_mean, "var": spec.running_var}
-    f = norm_forward(x, 0 if spec.type == "batchnorm" else 1, spec.eps, gamma, spec.beta,
-                     **stats)
-    every = np.concatenate([np.ravel(a) for a in (x, spec.grad, gamma, spec.beta, f.std)])
+    every = np.concatenate([np.ravel(a) for a in (f.x, spec.grad, spec.gamma, spec.beta,
+                                                  f.std)])
     sizes = np.abs(every[every != 0])
     return bool(((sizes >= 1e-6) & (sizes <= 1e6)).all())
 
@@ -132,7 +149,7 @@ def _miss(spec: NormProblem, reach: tuple, plus: tuple, minus: tuple, h: float,
     axis = 0 if spec.type == "batchnorm" else 1
     sums = []
     for xv, gm in (plus, minus):
-        y = norm_forward(xv, axis, spec.eps, gm, spec.beta, **stats).output
+        y = direct_output(xv, axis, spec.eps, gm, spec.beta, **stats)
         sums.append(((g * y)[reach].sum(), np.abs(g * y)[reach].sum()))
     fd = (sums[0][0] - sums[1][0]) / (2 * h)
     noise = 1e-8 * sums[0][1] / h  # rounding of the sums, far above it
@@ -148,16 +165,17 @@ def _fixed(sol: Solution, f: Forward, g: np.ndarray, b: Backward, spec: NormProb
                      value=b.grad_input[i, 0], key="grad_input"))
 
 
-def _check(sol: Solution, spec: NormProblem, b: Backward) -> None:
+def _check(sol: Solution, spec: NormProblem, f: Forward, b: Backward) -> None:
     """Central finite differences of L = Σ g ⊙ y against dx, dγ, dβ (a sample of entries).
 
     Each difference sums only the outputs the perturbed number reaches (its column, or its
     row in layernorm), with a step relative to it, and is judged against the rounding noise
-    of that sum, so huge γ or tiny variances check as well as exam numbers."""
+    of that sum, so huge γ or tiny variances check as well as exam numbers. The outputs are
+    NumPy's direct formulas (``kernels.norm.output``), not the engine's."""
     x = np.asarray(spec.x, dtype=float)
     axis = 0 if spec.type == "batchnorm" else 1
     gamma = np.asarray(spec.gamma, dtype=float)
-    if not _conditioned(spec, x, gamma):
+    if not _conditioned(spec, f):
         sol.add(Note("No finite-difference check here: the numbers span too many orders of "
                      "magnitude for a difference quotient to mean anything (the formulas are "
                      "those checked on exam-sized numbers).", detail="full"))

@@ -2,12 +2,16 @@
 
 Walking t = T..1: dL/dh_t = (path 1, from y_t) + (path 2, from h_{t+1}); then the cell's own
 chain rule down to each gate's pre-activation gradient δ; at the end each parameter's
-gradient as the sum over the steps of its per-step terms (the same terms the kernel adds).
+gradient as the sum over the steps of its per-step terms. The numbers are the graph
+engine's (``kernels.bptt.backward``: the cell unrolled as its gates); the formulas are the
+chain rule per step, and walked on their own (``kernels.bptt.closed_form``) they must give
+the engine's numbers, else a SolverBug.
 """
 
 from __future__ import annotations
 
 from dlsolve import expr as E
+from dlsolve.errors import SolverBug
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import bptt as B
 from dlsolve.kernels.recurrent import GATES, Forward, StepState
@@ -19,9 +23,22 @@ from dlsolve.solvers.rnn_sums import param_sums
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
 
 LOSS_GRAD = {"half_sse": (1, False), "sse": (2, False), "half_mse": (1, True), "mse": (2, True)}
+SAME = 1e-9  # engine against closed form, in units of the size of each step's numbers
+
+
+def same_as_closed_form(m: Model, fw: Forward, bp: B.BPTT) -> None:
+    """The chain rule the steps write, walked on its own, gives the engine's numbers."""
+    if not bp.engine:   # the forward pass overflowed: the closed form's numbers are shown
+        return
+    closed = B.closed_form(m.cell, fw, m.targets, m.spec.loss, m.ro)
+    gap = B.disagreement(m.cell, fw, bp, closed)
+    if gap > SAME:
+        raise SolverBug(f"BPTT: the closed form and the graph engine differ ({gap:.3g} times "
+                        "the size of a step's numbers)")
 
 
 def bptt_steps(sol: Solution, m: Model, fw: Forward, bp: B.BPTT) -> None:
+    same_as_closed_form(m, fw, bp)
     sol.add(Heading("Backprop through time", "brief"), Note(
         "Walking back from t = T: two paths lead into h_t, from the output y_t (the loss at "
         "step t) and from h_{t+1} (every later loss, through the next step's gates); "

@@ -1,8 +1,10 @@
 """Why RNNs forget, with the problem's own numbers; and the BPTT self-check.
 
 ∂h_T/∂h_t = J_T J_{T-1} ⋯ J_{t+1} with J_s = ∂h_s/∂h_{s-1}; its norm per step back in a
-table, and a conclusion when it falls or grows geometrically. The self-check compares
-BPTT's gradients with central finite differences of the loss (detail full).
+table, and a conclusion when it falls or grows geometrically. The Jacobians are the closed
+forms of ``kernels.gradflow``; with a backward pass, J_sᵀ applied to the gradient at step s
+must give what the graph engine sent back to step s − 1 (else a SolverBug). The self-check
+compares BPTT's gradients with central finite differences of the loss (detail full).
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 from typing import Any
 
 from dlsolve import expr as E
+from dlsolve.errors import SolverBug
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import gradflow as G
 from dlsolve.kernels.recurrent import Forward
-from dlsolve.kernels.vec import Mat
+from dlsolve.kernels.vec import Mat, Vec
 from dlsolve.solvers.rnn_forms import at, param, shown
 from dlsolve.solvers.rnn_forward import Model
 from dlsolve.steps import Heading, Note, Solution, Step, TableStep
@@ -35,6 +38,8 @@ def flow_steps(sol: Solution, m: Model, fw: Forward) -> None:
                  detail="brief", note=JACOBIAN[m.cell.kind]))
     level = "exam" if m.H <= 2 and m.T <= 4 else "full"
     js = [G.jacobian(m.cell, s) for s in fw.steps]
+    if m.bp is not None and m.bp.engine:
+        jacobians_agree(m, js)
     for s_, (st, j) in enumerate(zip(fw.steps, js), 1):
         sol.add(Step(f"Step Jacobian J_{s_}", at("J", s_), *_jacobian_forms(m, st, s_),
                      value=_value(G.h_block(m.cell, j)), detail=level))
@@ -48,6 +53,25 @@ def flow_steps(sol: Solution, m: Model, fw: Forward) -> None:
         sol.set("dcT_dct_norm", cn)
     for text, kind in _conclusions(m, hn, cn):
         sol.add(Note(text, kind, "brief" if kind == "conclusion" else "exam"))
+
+
+SAME = 1e-9  # Jᵀ·gradient against the engine, in units of the size of |J|ᵀ·|gradient|
+
+
+def jacobians_agree(m: Model, js: list[Mat]) -> None:
+    """J_sᵀ (dL/dh_s, and dL/dc_s through step s + 1 for the LSTM's state) is what the engine
+    carried back into h_{s-1} (and c_{s-1}) through step s."""
+    lstm = m.cell.kind == "lstm"
+    for s, (j, g) in enumerate(zip(js, m.bp.steps), 1):
+        v = Vec(list(g.dh) + (list(g.dc_from_next) if lstm else []))
+        want = list(g.dh_prev) + (list(g.dc_prev) if lstm else [])
+        got = j.T @ v
+        size = max(Mat([[abs(x) for x in r] for r in j]).T @ Vec([abs(x) for x in v]),
+                   default=0.0)
+        gap = max(abs(a - b) for a, b in zip(got, want)) / max(size, 1e-300)
+        if gap > SAME:
+            raise SolverBug(f"step Jacobian J_{s} disagrees with the graph engine's backward "
+                            f"pass ({gap:.3g} times the size of its numbers)")
 
 
 def _value(j: Mat) -> Any:

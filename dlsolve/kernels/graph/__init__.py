@@ -21,9 +21,12 @@ Values may be numbers, vectors or matrices (nested lists or arrays): ``@`` is th
 product, ``+ - * / **`` and the functions are elementwise with NumPy broadcasting (the
 gradient summed back to the input's shape), ``sum``/``mean``/``max``/``min`` of one array
 reduce it (``sum(X, axis=0)``, ``mean(X, axis=1)`` along one axis, as torch's ``dim=``),
-``transpose(X)`` transposes. Shapes are checked (``GraphError`` says which).
+``transpose(X)`` transposes. Shapes are checked (``GraphError`` says which). Arrays are
+NumPy's, or, when the values are ``kernels.vec``'s Vec and Mat, plain Python (``lite``: the
+same rules, no NumPy import; what the recurrent kinds use).
 
-``Graph.evaluate(values, upstream=1)`` returns an ``Evaluation``:
+``Graph.evaluate(values, upstream=1, wrt=None)`` returns an ``Evaluation`` (``wrt``: the
+inputs whose gradients are wanted, the others constants; None: all of them):
 
 - ``values[name]``, ``grads[name]`` for every input and gate (grads are of
   L = Σ upstream ⊙ output; a value used twice sums its paths);
@@ -44,6 +47,7 @@ A value or gradient that is not finite at the point (log 0, 1/0, sqrt'(0)) raise
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from dlsolve.kernels.graph.core import (
     Edge,
@@ -55,7 +59,11 @@ from dlsolve.kernels.graph.core import (
     dims,
     dot,
 )
-from dlsolve.kernels.graph.parse import Assign, ParseError, parse_assignment, parse_program
+
+if TYPE_CHECKING:
+    from dlsolve.kernels.graph.parse import Assign
+
+PARSE = ("Assign", "ParseError", "parse_assignment", "parse_program")  # read on first use
 
 __all__ = ["Assign", "Edge", "Evaluation", "Gate", "Graph", "GraphError", "ParseError",
            "central_difference", "dims", "dot", "from_assignments", "from_text",
@@ -73,4 +81,16 @@ def from_assignments(assigns: list[Assign], given: Iterable[str], output: str | 
 def from_text(text: str, given: Iterable[str], output: str | None = None,
               expand: bool = False) -> Graph:
     """The Graph of ``name = expression`` statements separated by ';' or new lines."""
+    from dlsolve.kernels.graph.parse import parse_program
+
     return from_assignments(parse_program(text), given, output, expand)
+
+
+def __getattr__(name: str) -> Any:
+    """The parser's names, imported when first asked for (a kind that builds its graphs
+    gate by gate never loads the parser)."""
+    if name in PARSE:
+        from dlsolve.kernels.graph import parse
+
+        return getattr(parse, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,12 +11,17 @@ forward and the gradient it carries back).
 
 from __future__ import annotations
 
+import contextlib
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlsolve.kernels.activations import REGISTRY, Activation
 from dlsolve.kernels.graph import ops
 from dlsolve.kernels.graph.ops import NonFinite, Value, is_array, shape
+
+if TYPE_CHECKING:
+    from dlsolve.kernels.activations import Activation
 
 
 class GraphError(ValueError):
@@ -48,7 +53,11 @@ class Gate:
 
     @property
     def activation(self) -> Activation | None:
-        return REGISTRY.get(self.fn) if self.op == "call" else None
+        if self.op != "call" or self.fn in ops.OWN_FNS:
+            return None
+        from dlsolve.kernels.activations import REGISTRY  # not imported for graphs without one
+
+        return REGISTRY.get(self.fn)
 
     @property
     def elementwise(self) -> bool:
@@ -122,74 +131,102 @@ class Graph:
                 stack.extend(g.nodes())
         return out
 
-    def evaluate(self, values: dict[str, Any], upstream: Any = 1.0) -> Evaluation:
-        """Forward and backward at ``values`` (numbers or nested lists)."""
-        arrays = any(isinstance(v, (list, tuple)) or hasattr(v, "shape")
-                     for v in [*values.values(), upstream])
-        if not arrays:
-            return self._run({k: float(values[k]) for k in self.inputs}, float(upstream), False)
-        n = ops.np()
-        with n.errstate(all="ignore"):
-            vals = {k: n.asarray(values[k], dtype=float) for k in self.inputs}
-            return self._run(vals, n.asarray(upstream, dtype=float), True)
+    def dependents(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every gate that depends on one of them."""
+        out = set(names)
+        for g in self.gates:
+            if any(a in out for a in g.nodes()):
+                out.add(g.name)
+        return out
 
-    def forward(self, values: dict[str, Value], arrays: bool) -> dict[str, Value]:
-        vals = dict(values)
+    def evaluate(self, values: dict[str, Any], upstream: Any = 1.0,
+                 wrt: Iterable[str] | None = None) -> Evaluation:
+        """Forward and backward at ``values`` (numbers, nested lists or arrays).
+
+        ``wrt`` names the inputs whose gradients are wanted (None: every input); the others
+        are constants, as tensors without requires_grad in PyTorch: no gradient is carried
+        back into them, or into what depends on them alone (those nodes have no entry in
+        ``grads``, their wires none in ``edges``).
+        """
+        need = None
+        if wrt is not None:
+            wrt = list(wrt)
+            unknown = [w for w in wrt if w not in self.inputs]
+            if unknown:
+                raise GraphError(f"wrt: {unknown[0]} is not an input "
+                                 f"({', '.join(self.inputs)})", field="wrt")
+            need = self.dependents(wrt)
+        kit = _kit([*values.values(), upstream])
+        if kit is None:
+            return self._run({k: float(values[k]) for k in self.inputs}, float(upstream), None,
+                             need)
+        with _quiet(kit):
+            vals = {k: kit.asarray(values[k]) for k in self.inputs}
+            return self._run(vals, kit.asarray(upstream), kit, need)
+
+    def forward(self, values: dict[str, Value], kit: Any = None) -> dict[str, Value]:
+        """Every node's value; ``kit`` is the module for the arrays (``ops`` for NumPy's,
+        ``lite`` for plain-Python ones), None for numbers."""
+        vals, k = dict(values), kit or ops
         for g in self.gates:
             args = [vals[a] if isinstance(a, str) else a for a in g.args]
-            _check_shapes(g, args, arrays)
+            _check_shapes(g, args, kit)
             try:
-                out = ops.forward(g.op, args, g.fn, g.activation, dict(g.params))
+                out = k.forward(g.op, args, g.fn, g.activation, dict(g.params))
             except NonFinite as e:
                 raise GraphError(f"{g.name} is not finite at this point: {e}", g.source) from None
-            if not ops.finite(out):  # a sum, mean or product of large finite numbers
+            if not k.finite(out):  # a sum, mean or product of large finite numbers
                 raise GraphError(f"{g.name} is not finite at this point: overflow", g.source)
-            vals[g.name] = ops.np().asarray(out, dtype=float) if arrays else float(out)
+            vals[g.name] = kit.asarray(out) if kit else float(out)
         return vals
 
-    def _run(self, values: dict[str, Value], upstream: Value, arrays: bool) -> Evaluation:
-        vals = self.forward(values, arrays)
+    def _run(self, values: dict[str, Value], upstream: Value, kit: Any,
+             need: set[str] | None = None) -> Evaluation:
+        vals = self.forward(values, kit)
         out = vals[self.output]
-        if arrays and is_array(upstream) and upstream.ndim and upstream.shape != shape(out):
+        if kit and is_array(upstream) and upstream.ndim and upstream.shape != shape(out):
             want = "a number (the output is a number)" if not shape(out) else \
                 f"a number or an array of the output's shape {_dims(shape(out))}"
             raise GraphError(f"expected {want}, got a {_dims(upstream.shape)} array",
                              field="upstream")
-        zero = (lambda v: ops.np().zeros_like(v)) if arrays else (lambda v: 0.0)
-        grads = {k: zero(v) for k, v in vals.items()}
-        grads[self.output] = ops.np().asarray(upstream * ops.np().ones_like(out)) if arrays \
+        zero = kit.zeros_like if kit else (lambda v: 0.0)
+        grads = {k: zero(v) for k, v in vals.items() if need is None or k in need}
+        grads[self.output] = kit.asarray(kit.mul(upstream, kit.ones_like(out))) if kit \
             else upstream
         live = self.ancestors()
         groups: list[list[Edge]] = []
         for g in reversed(self.gates):
+            if need is not None and g.name not in need:
+                continue
             args = [vals[a] if isinstance(a, str) else a for a in g.args]
             groups.append([])
             for i, a in enumerate(g.args):
-                if isinstance(a, str):
-                    edge = self._edge(g, i, args, vals[g.name], grads[g.name], g.name in live)
-                    total = grads[a] + edge.grad
-                    grads[a] = ops.np().asarray(total) if arrays else total
+                if isinstance(a, str) and (need is None or a in need):
+                    edge = self._edge(g, i, args, vals[g.name], grads[g.name], g.name in live,
+                                      kit)
+                    grads[a] = kit.asarray(kit.add(grads[a], edge.grad)) if kit \
+                        else grads[a] + edge.grad
                     groups[-1].append(edge)
         edges = [e for group in reversed(groups) for e in group]
-        return Evaluation(self, vals, grads, edges, upstream, arrays)
+        return Evaluation(self, vals, grads, edges, upstream, kit is not None)
 
     def _edge(self, g: Gate, i: int, args: list[Value], out: Value, up: Value,
-              live: bool) -> Edge:
-        src = g.args[i]
+              live: bool, kit: Any = None) -> Edge:
+        src, k = g.args[i], kit or ops
         assert isinstance(src, str)
         if not live:
             return Edge(src, g.name, i, args[i], None, up * 0.0 if not is_array(args[i])
-                        else ops.np().zeros_like(args[i]))
+                        else k.zeros_like(args[i]))
         try:
             if g.elementwise:
-                loc = ops.local(g.op, i, args, out, g.fn, g.activation, dict(g.params))
-                grad = ops.unbroadcast(loc * up, shape(args[i]))
+                loc = k.local(g.op, i, args, out, g.fn, g.activation, dict(g.params))
+                grad = k.unbroadcast(k.mul(loc, up), shape(args[i]))
             else:
-                loc, grad = None, ops.vjp(g.op, i, args, out, up, g.fn, dict(g.params))
+                loc, grad = None, k.vjp(g.op, i, args, out, up, g.fn, dict(g.params))
         except NonFinite as e:
             raise GraphError(f"the gradient of {g.name} with respect to {src} is not finite "
                              f"at this point: {e}", g.source) from None
-        if not ops.finite(grad):
+        if not k.finite(grad):
             raise GraphError(f"the gradient reaching {src} from {g.name} is not finite at "
                              "this point (an infinite local gradient)", g.source)
         return Edge(src, g.name, i, args[i], loc, grad)
@@ -200,16 +237,34 @@ class Graph:
         out = ev[self.output]
         if isinstance(out, float):
             return float(upstream) * out
-        n = ops.np()
-        return float((n.asarray(upstream, dtype=float) * out).sum())
+        kit = _kit([*values.values(), upstream])
+        return kit.total(kit.mul(kit.asarray(upstream), out))
 
     def forward_only(self, values: dict[str, Any]) -> dict[str, Value]:
-        arrays = any(isinstance(v, (list, tuple)) or hasattr(v, "shape") for v in values.values())
-        if not arrays:
-            return self.forward({k: float(values[k]) for k in self.inputs}, False)
-        n = ops.np()
-        with n.errstate(all="ignore"):
-            return self.forward({k: n.asarray(values[k], dtype=float) for k in self.inputs}, True)
+        kit = _kit(list(values.values()))
+        if kit is None:
+            return self.forward({k: float(values[k]) for k in self.inputs})
+        with _quiet(kit):
+            return self.forward({k: kit.asarray(values[k]) for k in self.inputs}, kit)
+
+
+def _kit(values: list[Any]) -> Any:
+    """The module that computes on these values: ``lite`` when one is a Vec or Mat, ``ops``
+    (NumPy) when one is another list or array, None when all are numbers."""
+    arrays = [v for v in values if isinstance(v, (list, tuple)) or hasattr(v, "shape")]
+    if not arrays:
+        return None
+    vec = sys.modules.get("dlsolve.kernels.vec")  # no Vec or Mat exists before it is loaded
+    if vec is not None and any(isinstance(v, (vec.Vec, vec.Mat)) for v in arrays):
+        from dlsolve.kernels.graph import lite
+
+        return lite
+    return ops
+
+
+def _quiet(kit: Any) -> Any:
+    """NumPy's warnings off (the evaluator reports what is not finite itself)."""
+    return ops.np().errstate(all="ignore") if kit is ops else contextlib.nullcontext()
 
 
 def _dims(s: tuple[int, ...]) -> str:
@@ -221,15 +276,15 @@ def dims(v: Value) -> str:
     return _dims(shape(v))
 
 
-def _check_shapes(g: Gate, args: list[Value], arrays: bool) -> None:
-    if not arrays:
+def _check_shapes(g: Gate, args: list[Value], kit: Any) -> None:
+    if not kit:
         return
     shapes = [shape(a) if is_array(a) else () for a in args]
     if g.op == "matmul":
         _matmul_shapes(g, shapes)
     elif g.op in ops.BINARY or (g.op == "call" and g.fn in ("max", "min") and len(args) > 1):
         try:
-            ops.np().broadcast_shapes(*shapes)
+            kit.broadcast_shapes(*shapes)
         except ValueError:
             raise GraphError(f"{g.name}: shapes " + " and ".join(_dims(s) for s in shapes) +
                              " do not match (nor broadcast)", g.source) from None

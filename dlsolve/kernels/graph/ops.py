@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dlsolve.kernels.activations import Activation
+if TYPE_CHECKING:
+    from dlsolve.kernels.activations import Activation
 
 Value = Any  # float, or a numpy float64 array
 
@@ -49,6 +50,37 @@ def finite(v: Value) -> bool:
 
 def shape(v: Value) -> tuple[int, ...]:
     return () if isinstance(v, float) else tuple(v.shape)
+
+
+# What the evaluator needs of a kind of array (``lite`` has the same for plain-Python ones).
+
+def asarray(v: Any) -> Value:
+    return np().asarray(v, dtype=float)
+
+
+def zeros_like(v: Value) -> Value:
+    return np().zeros_like(v)
+
+
+def ones_like(v: Value) -> Value:
+    return np().ones_like(v)
+
+
+def broadcast_shapes(*shapes: tuple[int, ...]) -> tuple[int, ...]:
+    return np().broadcast_shapes(*shapes)
+
+
+def mul(a: Value, b: Value) -> Value:
+    return a * b
+
+
+def add(a: Value, b: Value) -> Value:
+    return a + b
+
+
+def total(v: Value) -> float:
+    """The sum of an array's entries."""
+    return float(v.sum())
 
 
 def _safe(fn: Callable[[], Value], why: str) -> Value:
@@ -249,6 +281,7 @@ def _tie_share(i: int, args: list[Value], out: Value) -> Value:
 
 
 ELEMENTWISE_FNS = ("exp", "log", "sqrt", "abs")
+OWN_FNS = ("exp", "log", "sqrt", "abs", "max", "min", "sum", "mean", "transpose", "softmax")
 
 
 def is_elementwise(op: str, fn: str, nargs: int) -> bool:
