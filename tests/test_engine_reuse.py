@@ -291,9 +291,10 @@ def test_bptt_keeps_numpy_out():
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
 def test_the_engines_forward_is_the_kernels_to_the_bit(cell):
     from dlsolve.kernels import bptt as B
+    from dlsolve.kernels import bptt_engine as BE
 
     m, fw = kernels_of(rnn_problem(cell, 5, T=4, D=3, H=3, Y=2, readout="sigmoid"))
-    graph, values = B.unrolled(m.cell, fw, B.loss_gradients(fw, m.targets, m.spec.loss), m.ro)
+    graph, values = BE.unrolled(m.cell, fw, B.loss_gradients(fw, m.targets, m.spec.loss), m.ro)
     v = graph.forward_only(values)
     for t, s in enumerate(fw.steps, 1):
         assert v[f"h_{t}"] == s.h and v[f"y_{t}"] == s.y
@@ -312,15 +313,16 @@ RNN_CASES = [dict(cell=c, reset_after=ra) for c, ra in
        readout=st.sampled_from([None, "sigmoid", "tanh", "softmax"]), gaps=st.booleans())
 def test_closed_form_bptt_equals_engine(case, seed, T, D, H, Y, loss, act, readout, gaps):
     from dlsolve.kernels import bptt as B
+    from dlsolve.kernels import bptt_engine as BE
 
     if loss == "cce":
         Y, readout = max(Y, 2), "softmax"
     m, fw = kernels_of(rnn_problem(case["cell"], seed, T, D, H, Y, loss, readout, act,
                                    case["reset_after"], gaps))
-    engine = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
+    engine = BE.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
     closed = B.closed_form(m.cell, fw, m.targets, m.spec.loss, m.ro)
     assert engine.engine and not closed.engine
-    assert B.disagreement(m.cell, fw, engine, closed) < 1e-12
+    assert BE.disagreement(m.cell, fw, engine, closed) < 1e-12
     for key, g in closed.grads.items():
         assert np.allclose(engine.grads[key].tolist(), g.tolist(), rtol=1e-12, atol=1e-15)
 
@@ -328,12 +330,13 @@ def test_closed_form_bptt_equals_engine(case, seed, T, D, H, Y, loss, act, reado
 def test_relu_at_zero_is_pytorchs_in_both():
     """A pre-activation of exactly 0: relu'(0) = 0 in the engine and in the closed form."""
     from dlsolve.kernels import bptt as B
+    from dlsolve.kernels import bptt_engine as BE
 
     spec = {"kind": "rnn", "cell": "rnn", "activation": "relu", "inputs": [[1.0], [0.0]],
             "weights": {"rnn": {"W": [[1.0]], "U": [[0.0]], "b": [0.0]}},
             "targets": [[0.0], [1.0]], "loss": "half_sse"}
     m, fw = kernels_of(spec)
-    e = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
+    e = BE.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
     c = B.closed_form(m.cell, fw, m.targets, m.spec.loss, m.ro)
     assert fw.steps[1].pre["rnn"] == [0.0] and e.steps[1].dh == c.steps[1].dh == [-1.0]
     assert e.steps[1].delta["rnn"] == c.steps[1].delta["rnn"] == [0.0]
@@ -368,11 +371,11 @@ def test_a_wrong_step_jacobian_is_caught(monkeypatch):
 
 def test_an_overflowing_forward_pass_falls_back_to_the_closed_form():
     """The engine refuses inf; the closed form gives the inf/nan the derivation warns of."""
-    from dlsolve.kernels import bptt as B
+    from dlsolve.kernels import bptt_engine as BE
 
     spec = {"kind": "rnn", "cell": "rnn", "activation": "relu", "inputs": [[1.0]] * 3,
             "weights": {"rnn": {"W": [[1e200]], "U": [[1e200]], "b": [0.0]}},
             "targets": [[0.0]] * 3, "loss": "half_sse"}
     m, fw = kernels_of(spec)
-    bp = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
+    bp = BE.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
     assert not bp.engine and not math.isfinite(bp.grads["rnn_W"][0][0])

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import dlsolve
 from dlsolve import api
-from dlsolve.kernels import bptt as B
+from dlsolve.kernels import bptt_engine as BE
 from dlsolve.kernels import gradflow as G
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.recurrent import forward, total_loss
@@ -105,7 +105,7 @@ def bump(g, idx, eps):
 def fd_checks(spec, eps=1e-6):
     m = model(api.parse(api._mapping_document(spec, "<t>"), "rnn"))
     fw = forward(m.cell, m.xs, m.h0, m.c0, m.ro)
-    bp = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
+    bp = BE.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
 
     def loss_at(cell, ro, h0):
         return total_loss(forward(cell, m.xs, h0, m.c0, ro), m.targets, m.spec.loss)
@@ -337,7 +337,7 @@ def test_softmax_output_gradient_is_y_minus_t_with_cce():
     spec["targets"], spec["loss"] = [[0, 1, 0]], "cce"
     m = model(api.parse(api._mapping_document(spec, "<t>"), "rnn"))
     fw = forward(m.cell, m.xs, m.h0, m.c0, m.ro)
-    bp = B.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
+    bp = BE.backward(m.cell, fw, m.targets, m.spec.loss, m.ro)
     y = fw.steps[0].y
     assert bp.steps[0].dzy == pytest.approx([y[0], y[1] - 1, y[2]])
 

@@ -13,6 +13,7 @@ import math
 from dlsolve import expr as E
 from dlsolve.expr import Sym
 from dlsolve.kernels import bptt as B
+from dlsolve.kernels import bptt_engine as BE
 from dlsolve.kernels import losses as L
 from dlsolve.kernels.recurrent import GATES, Cell, Gate, Readout, forward, step_losses
 from dlsolve.kernels.vec import Mat, Vec
@@ -56,7 +57,7 @@ def solve(spec: RnnProblem) -> Solution:
     record_forward(sol, m, fw)
     if m.targets is not None:
         loss_section(sol, m, fw)
-        bp = m.bp = B.backward(m.cell, fw, m.targets, spec.loss, m.ro)
+        bp = m.bp = BE.backward(m.cell, fw, m.targets, spec.loss, m.ro)
         bptt_steps(sol, m, fw, bp)
         record_backward(sol, m, bp)
         sol.answer = ("loss", "grad_h") + tuple(f"grad_{k}" for k in bp.grads)

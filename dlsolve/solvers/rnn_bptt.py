@@ -3,7 +3,7 @@
 Walking t = T..1: dL/dh_t = (path 1, from y_t) + (path 2, from h_{t+1}); then the cell's own
 chain rule down to each gate's pre-activation gradient δ; at the end each parameter's
 gradient as the sum over the steps of its per-step terms. The numbers are the graph
-engine's (``kernels.bptt.backward``: the cell unrolled as its gates); the formulas are the
+engine's (``kernels.bptt_engine.backward``: the cell unrolled as its gates); the formulas are the
 chain rule per step, and walked on their own (``kernels.bptt.closed_form``) they must give
 the engine's numbers, else a SolverBug.
 """
@@ -14,6 +14,7 @@ from dlsolve import expr as E
 from dlsolve.errors import SolverBug
 from dlsolve.expr import Num, Sym
 from dlsolve.kernels import bptt as B
+from dlsolve.kernels import bptt_engine as BE
 from dlsolve.kernels.recurrent import GATES, Forward, StepState
 from dlsolve.kernels.vec import Vec
 from dlsolve.solvers.rnn_forms import T_, add, at, delta, dL, nj, num, param, shown, units
@@ -31,7 +32,7 @@ def same_as_closed_form(m: Model, fw: Forward, bp: B.BPTT) -> None:
     if not bp.engine:   # the forward pass overflowed: the closed form's numbers are shown
         return
     closed = B.closed_form(m.cell, fw, m.targets, m.spec.loss, m.ro)
-    gap = B.disagreement(m.cell, fw, bp, closed)
+    gap = BE.disagreement(m.cell, fw, bp, closed)
     if gap > SAME:
         raise SolverBug(f"BPTT: the closed form and the graph engine differ ({gap:.3g} times "
                         "the size of a step's numbers)")

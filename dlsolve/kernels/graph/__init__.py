@@ -49,16 +49,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dlsolve.kernels.graph.core import (
-    Edge,
-    Evaluation,
-    Gate,
-    Graph,
-    GraphError,
-    central_difference,
-    dims,
-    dot,
-)
+from dlsolve.kernels.graph.core import Edge, Evaluation, Gate, Graph, GraphError, dims
+from dlsolve.kernels.graph.numeric import central_difference, dot
 
 if TYPE_CHECKING:
     from dlsolve.kernels.graph.parse import Assign
