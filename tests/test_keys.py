@@ -255,12 +255,14 @@ def test_small_matrices_share_the_answer_box_rows():
 
 def test_symbols_in_prose_are_set_as_maths_in_latex():
     """Notes and statements name symbols (h_{t-1}, d_k, α_t): LaTeX sets them as maths."""
-    from dlsolve.render.symbols import latex_prose
+    from dlsolve.render.symbols import latex_name, latex_prose
 
     assert latex_prose("the previous state h_{t-1}") == "the previous state $h_{t-1}$"
     assert latex_prose("divide by √d_k") == r"divide by $\surd$$d_{k}$"
     assert latex_prose("w1_12 and p_new") == r"$w_{1,12}$ and $p^{\mathrm{new}}$"
     assert latex_prose("Σ_{j≠y}") == r"$\Sigma_{j\ne y}$"
+    assert latex_prose("δ_k,t = ∂L/∂a") == r"$\delta_{k,t}$ = $\partial$L/$\partial$a"
+    assert latex_name("delta_y,3") == r"\delta_{y,3}"
     assert latex_prose("fan_in, calculate_gain(x)") == \
         r"fan\_\allowbreak{}in, calculate\_\allowbreak{}gain(x)"
     tex = dlsolve.solve(PROBLEMS / "gru-one-step.yaml").render("latex")

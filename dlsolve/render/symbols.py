@@ -54,7 +54,7 @@ def latex_escape(text: str) -> str:
 
 
 _PROSE_SYMBOL = re.compile(r"(?<![\w\\$])([A-Za-z]{1,2}\d*|[α-ωΑ-Ω])_(\{[^{}\s]{1,5}\}|[a-z][+-]\d|"
-                           r"[A-Za-z]{1,5}|\d+|[A-Za-z]\d+)(?![\w(])")
+                           r"[A-Za-z]\d*,[A-Za-z0-9]{1,3}|[A-Za-z]{1,5}|\d+|[A-Za-z]\d+)(?![\w(])")
 _GREEK_NAMES = {letter: word for word, letter in GREEK.items()}
 
 
@@ -92,7 +92,8 @@ def latex_function(name: str) -> str:
 
 
 _LETTERS_DIGITS = re.compile(r"([A-Za-z]+?)(\d+)$")
-_SIMPLE_SUB = re.compile(r"\d+(,\w+)?|[A-Za-z]\d*|[a-z]\d+[a-z]?\d*|[a-z]\d*_\d+|[A-Za-z][+-]\d+")
+_SIMPLE_SUB = re.compile(r"\d+(,\w+)?|[A-Za-z]\d*|[a-z]\d+[a-z]?\d*|[a-z]\d*_\d+|[A-Za-z][+-]\d+|"
+                         r"[A-Za-z]\d*,[A-Za-z0-9]{1,3}")
 
 
 def latex_name(name: str) -> str:

@@ -180,7 +180,7 @@ def _into_h0(sol: Solution, m: Model, fw: Forward, bp: B.BPTT) -> None:
 
 def grad_table(m: Model, bp: B.BPTT) -> TableStep:
     lstm = m.cell.kind == "lstm"
-    cols = ("t", "from y_t" if m.ro is not None else "from L_t", "from h_t+1", "∂L/∂h_t") + \
+    cols = ("t", "from y_t" if m.ro is not None else "from L_t", "from h_{t+1}", "∂L/∂h_t") + \
         (("∂L/∂c_t",) if lstm else ())
     rows = tuple((t, shown(g.from_output), shown(g.from_next), shown(g.dh)) +
                  ((shown(g.dc),) if lstm else ()) for t, g in enumerate(bp.steps, 1))
