@@ -279,3 +279,14 @@ def test_a_tall_table_settles_its_widths_in_the_pdf(tmp_path):
     log = _run(shutil.which("pdflatex"), tmp_path, "key", "key.pdf")
     assert "Table widths have changed" not in log and "Rerun LaTeX" not in log
     assert (tmp_path / "key.pdf").stat().st_size > 1000
+
+
+def test_symbols_in_prose_are_maths_in_html_and_markdown():
+    from dlsolve.render.markdown import md_prose
+    from dlsolve.render.mathml import html_prose
+
+    assert md_prose("state h_{t-1}, not fan_in") == r"state $h_{t-1}$, not fan\_in"
+    html = html_prose("scale by 1/√d_k < 1")
+    assert html.startswith("scale by 1/√<math>") and "<mi>d</mi>" in html and "&lt; 1" in html
+    page = dlsolve.solve(PROBLEMS / "gru-one-step.yaml").render("html")
+    assert "h_{t-1}" not in page

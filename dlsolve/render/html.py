@@ -11,7 +11,14 @@ from typing import Any
 
 from dlsolve.render.answers import answer_items, answer_rows
 from dlsolve.render.base import Renderer
-from dlsolve.render.mathml import RELATIONS_MATHML, MathMLPrinter, math, mo, mrow
+from dlsolve.render.mathml import (
+    RELATIONS_MATHML,
+    MathMLPrinter,
+    html_prose,
+    math,
+    mo,
+    mrow,
+)
 from dlsolve.steps import (
     Equations,
     Figure,
@@ -64,9 +71,9 @@ class HtmlRenderer(Renderer):
                 + "\n".join(body) + "\n</body>\n</html>\n")
 
     def solution(self, sol: Solution, number: str = "", anchor: str = "p1") -> str:
-        parts = [f'<section id="{anchor}"><h2>{escape(number + sol.title)}</h2>']
+        parts = [f'<section id="{anchor}"><h2>{html_prose(number + sol.title)}</h2>']
         if sol.statement:
-            parts.append(f'<p class="stmt">{escape(sol.statement.strip())}</p>')
+            parts.append(f'<p class="stmt">{html_prose(sol.statement.strip())}</p>')
         parts += self.givens(sol)
         if not self.settings.get("statements_only"):
             if not self.settings.get("answers_only"):
@@ -75,10 +82,10 @@ class HtmlRenderer(Renderer):
                 parts.append(self.answers(sol))
             if sol.mistakes:
                 parts.append("<h3>Common mistakes</h3><ul>" + "".join(
-                    f"<li>{escape(m)}</li>" for m in self.mistake_lines(sol)) + "</ul>")
+                    f"<li>{html_prose(m)}</li>" for m in self.mistake_lines(sol)) + "</ul>")
             if sol.notes and not self.settings.get("answers_only"):
                 parts.append("<h3>Notes</h3><ul>"
-                             + "".join(f"<li>{escape(n)}</li>" for n in sol.notes) + "</ul>")
+                             + "".join(f"<li>{html_prose(n)}</li>" for n in sol.notes) + "</ul>")
         return "\n".join(parts) + "</section>"
 
     def answers(self, sol: Solution) -> str:
@@ -92,43 +99,43 @@ class HtmlRenderer(Renderer):
                             first: bool = True) -> str:
         head = "<h3>Given</h3>" if first else ""
         return head + "".join(
-            "<p>" + (f"{escape(meaning)}: " if meaning else "")
+            "<p>" + (f"{html_prose(meaning)}: " if meaning else "")
             + ", ".join(math(item) for item in items) + "</p>" for meaning, items in groups)
 
     def render_Equations(self, step: Equations) -> str:
         rows = "".join(f"<mtr><mtd>{self.p(a)}</mtd><mtd>{mo('=')}</mtd><mtd>{self.p(b)}</mtd>"
                        "</mtr>" for a, b in step.rows)
-        title = f"<p><strong>{escape(step.title)}</strong></p>" if step.title else ""
+        title = f"<p><strong>{html_prose(step.title)}</strong></p>" if step.title else ""
         table = f'<mtable columnalign="right center left">{rows}</mtable>'
         return title + f'<div class="eq">{math(table, True)}</div>'
 
     def render_Heading(self, step: Heading) -> str:
-        return f"<h3>{escape(step.title)}</h3>"
+        return f"<h3>{html_prose(step.title)}</h3>"
 
     def render_Note(self, step: Note) -> str:
-        return f'<p class="note {step.kind}">{escape(step.text)}</p>'
+        return f'<p class="note {step.kind}">{html_prose(step.text)}</p>'
 
     def render_Step(self, step: Step) -> str:
         parts, rel = self.forms(step)
-        out = [f"<p><strong>{escape(step.title)}</strong></p>"] if step.title else []
+        out = [f"<p><strong>{html_prose(step.title)}</strong></p>"] if step.title else []
         if parts:
             pieces = [parts[0]]
             for sign, part in zip(self.signs(parts, rel, step), parts[1:]):
                 pieces += [mo(RELATIONS_MATHML[sign]), part]
             out.append(f'<div class="eq">{math(mrow(*pieces), True)}</div>')
         if step.note:
-            out.append(f'<p class="note"><em>{escape(step.note)}</em></p>')
+            out.append(f'<p class="note"><em>{html_prose(step.note)}</em></p>')
         return "\n".join(out)
 
     def render_TableStep(self, step: TableStep) -> str:
         head = "".join(f"<th>{self.header(c)}</th>" for c in step.columns)
         body = "".join("<tr>" + "".join(f"<td>{self.html_cell(c)}</td>" for c in row) + "</tr>"
                        for row in step.rows)
-        out = [f"<p><strong>{escape(step.title)}</strong></p>"] if step.title else []
+        out = [f"<p><strong>{html_prose(step.title)}</strong></p>"] if step.title else []
         out.append(f'<div class="tbl"><table><thead><tr>{head}</tr></thead>'
                    f"<tbody>{body}</tbody></table></div>")
         if step.note:
-            out.append(f'<p class="note"><em>{escape(step.note)}</em></p>')
+            out.append(f'<p class="note"><em>{html_prose(step.note)}</em></p>')
         return "\n".join(out)
 
     def header(self, column: object) -> str:
@@ -145,7 +152,7 @@ class HtmlRenderer(Renderer):
         return math(self.p(self.value_expr(value)))
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
-        out = [f"<p><strong>{escape(step.title)}</strong></p>"] if step.title else []
+        out = [f"<p><strong>{html_prose(step.title)}</strong></p>"] if step.title else []
         from dlsolve.render.base import matrices
 
         grids = matrices(step.matrix)
@@ -158,11 +165,11 @@ class HtmlRenderer(Renderer):
                 body = mrow(name, mo("="), body)
             out.append(f'<div class="eq">{math(body, True)}</div>')
         if step.note:
-            out.append(f'<p class="note"><em>{escape(step.note)}</em></p>')
+            out.append(f'<p class="note"><em>{html_prose(step.note)}</em></p>')
         return "\n".join(out)
 
     def render_Figure(self, step: Figure) -> str:
-        out = [f"<p><strong>{escape(step.title)}</strong></p>"] if step.title else []
+        out = [f"<p><strong>{html_prose(step.title)}</strong></p>"] if step.title else []
         return "\n".join(out + [f"<figure>{figure_svg(step)}</figure>"])
 
 

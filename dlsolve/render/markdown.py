@@ -23,9 +23,9 @@ class MarkdownRenderer(Renderer):
         return self.numbered(solutions)
 
     def solution(self, sol: Solution, number: str = "") -> str:
-        parts = [f"## {number}{md_escape(sol.title)}"]
+        parts = [f"## {number}{md_prose(sol.title)}"]
         if sol.statement:
-            parts.append(md_escape(sol.statement.strip()))
+            parts.append(md_prose(sol.statement.strip()))
         parts += self.givens(sol)
         if self.settings.get("statements_only"):
             return "\n\n".join(parts)
@@ -35,9 +35,9 @@ class MarkdownRenderer(Renderer):
             parts.append(self.answers(sol))
         if sol.mistakes:
             parts.append("**Common mistakes**\n\n" + "\n".join(
-                f"- {md_escape(m)}" for m in self.mistake_lines(sol)))
+                f"- {md_prose(m)}" for m in self.mistake_lines(sol)))
         if sol.notes and not self.settings.get("answers_only"):
-            parts.append("**Notes**\n\n" + "\n".join(f"- {md_escape(n)}" for n in sol.notes))
+            parts.append("**Notes**\n\n" + "\n".join(f"- {md_prose(n)}" for n in sol.notes))
         return "\n\n".join(parts)
 
     def aligned(self, rows: list[tuple[str, list[tuple[str, Any]]]]) -> str:
@@ -57,7 +57,7 @@ class MarkdownRenderer(Renderer):
 
     def render_given_groups(self, groups: list[tuple[str, list[str]]],
                             first: bool = True) -> str:
-        rows = [f"| {md_escape(m)} | " + ", ".join(f"${t}$" for t in items) + " |"
+        rows = [f"| {md_prose(m)} | " + ", ".join(f"${t}$" for t in items) + " |"
                 for m, items in groups]
         if not rows:
             return "**Given**"
@@ -65,18 +65,18 @@ class MarkdownRenderer(Renderer):
 
     def render_Equations(self, step: Equations) -> str:
         body = self.aligned([(self.p(a), [("=", b)]) for a, b in step.rows])
-        return (f"**{md_escape(step.title)}**\n\n" if step.title else "") + body
+        return (f"**{md_prose(step.title)}**\n\n" if step.title else "") + body
 
     def render_Heading(self, step: Heading) -> str:
-        return f"### {md_escape(step.title)}"
+        return f"### {md_prose(step.title)}"
 
     def render_Note(self, step: Note) -> str:
         prefix = {"warning": "> **Note:** ", "conclusion": "**⇒** "}.get(step.kind, "")
-        return prefix + md_escape(step.text)
+        return prefix + md_prose(step.text)
 
     def render_Step(self, step: Step) -> str:
         parts, rel = self.forms_nodes(step)
-        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        out = [f"**{md_prose(step.title)}**"] if step.title else []
         if parts:
             signs = [RELATIONS_LATEX[s] for s in self.signs(parts, rel, step)]
             texts = [self.p(n) for n in parts]
@@ -86,46 +86,55 @@ class MarkdownRenderer(Renderer):
             else:
                 out.append(self.aligned([(texts[0], list(zip(signs, parts[1:])))]))
         if step.note:
-            out.append(f"*{md_escape(step.note)}*")
+            out.append(f"*{md_prose(step.note)}*")
         return "\n\n".join(out)
 
     def md_head(self, col: Any) -> str:
         node = header_expr(col)
-        return f"${self.p(node)}$" if node is not None else md_escape(str(col))
+        return f"${self.p(node)}$" if node is not None else md_prose(str(col))
 
     def render_TableStep(self, step: TableStep) -> str:
         head = "| " + " | ".join(self.md_head(c) for c in step.columns) + " |"
         rule = "|" + "|".join("---" for _ in step.columns) + "|"
         body = ["| " + " | ".join(self.md_cell(c, t) for c, t in zip(row, texts)) + " |"
                 for row, texts in zip(step.rows, self.table_text(step.rows))]
-        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        out = [f"**{md_prose(step.title)}**"] if step.title else []
         out.append("\n".join([head, rule] + body))
         if step.note:
-            out.append(f"*{md_escape(step.note)}*")
+            out.append(f"*{md_prose(step.note)}*")
         return "\n\n".join(out)
 
     def md_cell(self, value: object, text: str | None = None) -> str:
         text = self.cell(value) if text is None else text
         if isinstance(value, str):
-            return md_escape(text)
+            return md_prose(text)
         return f"${text}$" if text else ""
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
-        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        out = [f"**{md_prose(step.title)}**"] if step.title else []
         out += [f"$$\n{block}\n$$" for block in self.matrix_blocks(step)]
         if step.note:
-            out.append(f"*{md_escape(step.note)}*")
+            out.append(f"*{md_prose(step.note)}*")
         return "\n\n".join(out)
 
     def render_Figure(self, step: Figure) -> str:
         """A Mermaid graph (GitHub renders it); crowded edges' weights in a table beside."""
         graph, table = mermaid(step)
-        out = [f"**{md_escape(step.title)}**"] if step.title else []
+        out = [f"**{md_prose(step.title)}**"] if step.title else []
         out.append(graph)
         if table:
             out.append(self.render_TableStep(TableStep("Weights", ("from", "to", "weight"),
                                                        tuple(table))))
         return "\n\n".join(out)
+
+
+def md_prose(text: str) -> str:
+    """Running text for Markdown, escaped, with the symbols it names as inline maths ($h_{t-1}$,
+    which GitHub renders: ``symbols.prose_pieces``)."""
+    from dlsolve.render.symbols import latex_symbol, prose_pieces
+
+    return "".join(md_escape(t) if sub is None else f"${latex_symbol(t, sub)}$"
+                   for t, sub in prose_pieces(text))
 
 
 def md_escape(text: str) -> str:

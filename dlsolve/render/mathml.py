@@ -205,3 +205,12 @@ def _interleave(parts: list[str], sep: str) -> list[str]:
             out.append(sep)
         out.append(p)
     return out
+
+
+def html_prose(text: str) -> str:
+    """Running text for HTML, escaped, with the symbols it names as inline MathML
+    (h_{t-1}, d_k, α_t: ``symbols.prose_pieces``)."""
+    from dlsolve.render.symbols import prose_pieces
+
+    return "".join(escape(t) if sub is None else math(mathml_name(f"{t}_{sub}"))
+                   for t, sub in prose_pieces(text))

@@ -64,6 +64,30 @@ def _math_char(c: str) -> str:
     return _MATH_CHARS[c] + " " if c in _MATH_CHARS else latex_escape(c)
 
 
+def prose_pieces(text: str) -> list[tuple[str, str | None]]:
+    """Running text cut into (text, None) runs and the symbols it names, (head, subscript):
+    "the state h_{t-1}" -> [("the state ", None), ("h", "t-1")]. Greek heads as their names
+    (α_t -> ("alpha", "t")); code words (fan_in, bias_ih) stay text."""
+    out: list[tuple[str, str | None]] = []
+    last = 0
+    for m in _PROSE_SYMBOL.finditer(text):
+        if m.start() > last:
+            out.append((text[last:m.start()], None))
+        head, tail = m.groups()
+        out.append((_GREEK_NAMES.get(head, head), tail.strip("{}")))
+        last = m.end()
+    if last < len(text):
+        out.append((text[last:], None))
+    return out
+
+
+def latex_symbol(head: str, sub: str) -> str:
+    """A symbol of running text as LaTeX maths (no dollars): h, t-1 -> h_{t-1}."""
+    if re.fullmatch(r"[\w,+-]+", sub):
+        return latex_name(head + "_" + sub)
+    return f"{latex_name(head)}_{{{''.join(_math_char(c) for c in sub).strip()}}}"
+
+
 def latex_prose(text: str) -> str:
     r"""Running text with the symbols it names set as maths (h_t -> $h_{t}$, w1_12 ->
     $w_{1,12}$, p_new -> $p^{new}$, h_{t-1}, α_t), everything else escaped; code words
@@ -72,19 +96,8 @@ def latex_prose(text: str) -> str:
     >>> latex_prose("h_t-1 and d_k, not fan_in")
     '$h_{t-1}$ and $d_{k}$, not fan\\_\\allowbreak{}in'
     """
-    out, last = [], 0
-    for m in _PROSE_SYMBOL.finditer(text):
-        out.append(latex_escape(text[last:m.start()]))
-        head, tail = m.groups()
-        head = _GREEK_NAMES.get(head, head)
-        if tail.startswith("{") or re.fullmatch(r"[a-z][+-]\d", tail):
-            sub = "".join(_math_char(c) for c in tail.strip("{}"))
-            out.append(f"${latex_name(head)}_{{{sub.strip()}}}$")
-        else:
-            out.append(f"${latex_name(head + '_' + tail)}$")
-        last = m.end()
-    out.append(latex_escape(text[last:]))
-    return "".join(out)
+    return "".join(latex_escape(t) if sub is None else f"${latex_symbol(t, sub)}$"
+                   for t, sub in prose_pieces(text))
 
 
 def latex_function(name: str) -> str:
