@@ -43,7 +43,8 @@ def _run(exe: str, folder: Path, name: str, shown: str) -> str:
         except subprocess.TimeoutExpired:
             raise DlsolveError(f"{shown}: pdflatex took longer than {TIMEOUT} s") from None
         log_file = folder / f"{name}.log"
-        log = log_file.read_text(encoding="latin-1") if log_file.exists() else proc.stdout
+        log = (log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists()
+               else proc.stdout)
         if proc.returncode != 0:
             first = next((ln for ln in log.splitlines() if ln.startswith("!")),
                          "see the LaTeX log")

@@ -220,7 +220,10 @@ def test_gradebook_csv_rows(folder_json, tmp_path):
     assert (e["ecf"], e["score"]) == ("yes", "1") and "carried forward" in e["verdict"]
     f = by["f02", "grad_w1"]
     assert (f["given"], f["verdict"], f["score"]) == ("", "not answered", "0")
-    assert sum(int(r["score"]) for r in rows) == 10 * 9 + 5 * 8 + 4 * 9 + 4 * 8 + 3 * 8 + 4 * 5
+    assert sum(int(r["score"]) for r in rows if r["score"]) == \
+        10 * 9 + 5 * 8 + 4 * 9 + 4 * 8 + 3 * 8 + 4 * 5
+    extra = [r for r in rows if r["result"] == "a2"]  # not asked: graded, not scored
+    assert len(extra) == 4 and all(r["score"] == "" and r["verdict"] == "✗" for r in extra)
     assert gradebook_rows(grade(folder, fmt="csv").stdout) == rows
 
 
@@ -425,7 +428,24 @@ def test_gradescope_results_json_fields(folder_json):
     assert "carried forward" in tests["new_w2"]["output"]
     assert all(t["status"] == ("passed" if t["score"] == 1 else "failed")
                for t in doc["tests"])
-    assert "8 of 9 correct." in doc["output"]
+    assert "8 of the 9 answers asked correct." in doc["output"]
+
+
+def test_gradescope_does_not_score_intermediate_values(tmp_path):
+    """Answering extra intermediate values (a1, z_a1, ...) must not raise the score: a
+    student with every asked answer wrong and ten right intermediates scores 0 of 9."""
+    v = worked()
+    right_extras = {"a1": v["a1"], "a2": v["a2"], "z_a2": v["z2"]}
+    wrong = {n: v[n] + 1.0 for n in ("loss", "grad_w2", "grad_b2", "grad_w1", "grad_b1",
+                                      "new_w2", "new_b2", "new_w1", "new_b1")}
+    path = tmp_path / "pad.yaml"
+    path.write_text("".join(f"{k}: {x!r}\n" for k, x in {**wrong, **right_extras}.items()))
+    code, doc = gradescope(path)
+    assert code == 1 and doc["score"] == 0
+    assert sum(t["max_score"] for t in doc["tests"]) == 9
+    extras = [t for t in doc["tests"] if t["name"].endswith("(not scored)")]
+    assert len(extras) == 3 and all(t["max_score"] == 0 and t["status"] == "passed"
+                                    for t in extras)
 
 
 def test_gradescope_counts_answers_left_out(folder_json):
@@ -502,3 +522,25 @@ def test_the_bundled_class_grades_as_it_was_built():
         "ada": (10, 0), "ben": (10, 0), "cai": (9, 1), "dee": (9, 1), "eli": (9, 1),
         "fay": (9, 1), "gus": (2, 0)}
     assert len(students["gus"]["not_answered"]) == 8
+
+
+def test_a_number_of_thousands_of_digits_is_graded_not_a_crash(tmp_path):
+    long = "1" * 5000
+    (tmp_path / "long.csv").write_text(f"student,loss\nada,{long}\nbob,0.1082\n")
+    res = run(["check", SPEC, tmp_path / "long.csv", "--format", "json"])
+    assert res.exit_code == 1, res.output
+    students = json.loads(res.stdout)["results"]["students"]
+    assert (students["ada"]["wrong"], students["bob"]["correct"]) == (1, 1)
+    (tmp_path / "a.yaml").write_text(f"loss: {long}\n")
+    assert run(["check", SPEC, tmp_path / "a.yaml"]).exit_code == 1
+
+
+def test_an_unterminated_quote_is_reported_not_swallowed(tmp_path):
+    (tmp_path / "q.csv").write_text('student,loss\nada,"0.1\nbob,0.1082\n')
+    res = run(["check", SPEC, tmp_path / "q.csv"])
+    assert res.exit_code == 2 and "q.csv:2" in res.stderr
+
+
+def test_gradescope_refuses_a_names_listing():
+    res = run(["check", "--names", SPEC, "--format", "gradescope"])
+    assert res.exit_code == 2 and "names listing" in res.stderr

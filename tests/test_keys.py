@@ -290,3 +290,26 @@ def test_symbols_in_prose_are_maths_in_html_and_markdown():
     assert html.startswith("scale by 1/√<math>") and "<mi>d</mi>" in html and "&lt; 1" in html
     page = dlsolve.solve(PROBLEMS / "gru-one-step.yaml").render("html")
     assert "h_{t-1}" not in page
+
+
+def test_prose_with_odd_subscripts_stays_text_and_cells_stay_words():
+    from dlsolve.render.markdown import md_prose
+    from dlsolve.render.symbols import latex_prose
+
+    assert latex_prose("x_{~}") == r"x\_\allowbreak{}\{\textasciitilde{}\}"
+    assert "$" not in latex_prose("α_{é}").replace(r"$\alpha$", "")
+    assert md_prose("costs $5 and h_t is $6") == r"costs \$5 and $h_{t}$ is \$6"
+    sol = dlsolve.solve({"kind": "convshape", "input": [8, 8, 1], "kernel": 3,
+                         "filters": 1, "statement": "Use j_smith's x_{~} kernel, 5% off."})
+    tex = sol.render("latex")
+    assert r"x\_\allowbreak{}\{\textasciitilde{}\}" in tex and r"5\% off" in tex
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
+def test_odd_statement_text_compiles(tmp_path):
+    from dlsolve.pdf import compile_report
+
+    sol = dlsolve.solve({"kind": "convshape", "input": [8, 8, 1], "kernel": 3, "filters": 1,
+                         "statement": "x_{~}, y_{^}, α_{é}, h_{t-1}, 50% & $5 #1 {a} ~b"})
+    pages, overfull = compile_report(sol.render("latex"), tmp_path)
+    assert pages == 1 and not [w for w in overfull if w > 1]

@@ -153,7 +153,7 @@ def _items(answers: list[Answer], verdicts: list[Verdict],
     items, rows = [], []
     for a, v in zip(answers, verdicts):
         item = {"name": a.name, "expected": grader.full(a), "given": _safe(a.given),
-                "ok": v.ok, "verdict": v.shown}
+                "ok": v.ok, "verdict": v.shown, "asked": asked(grader.solution, a.name)}
         if a.written != a.name:
             item["written"] = a.written
         if v.carried:
@@ -168,6 +168,12 @@ def _items(answers: list[Answer], verdicts: list[Verdict],
         label = a.written if a.written == a.name else f"{a.written} ({a.name})"
         rows.append((label, _cell(grader.expected(a)), _cell(a.given), v.shown))
     return items, tuple(rows)
+
+
+def asked(solution: Solution, name: str) -> bool:
+    """Whether the question asks for ``name`` (every result does when none is singled out);
+    the other names a student may answer (z1, a1, ...) are checked but not scored."""
+    return not solution.answer or name in solution.answer
 
 
 def _cell(value: Any) -> Any:

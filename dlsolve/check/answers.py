@@ -23,7 +23,7 @@ from dlsolve.spec.load import Document
 
 HOW = "write a number as 0.3125 (a decimal point; no words or units), a list in brackets: [0, -1.5]"
 _DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")
-_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 MAX_DEPTH = 8
 
 
@@ -145,9 +145,9 @@ def _read_text(a: Answer, text: str, expected: Any, path: tuple) -> Any:
 
 def _number(t: str, a: Answer, path: tuple, whole: bool = False) -> float | None:
     """One number written as text: 0.31, 1,25 (a decimal comma, said), 1/3 (a fraction)."""
-    if _NUMBER.fullmatch(t):
+    if NUMBER.fullmatch(t):
         a.texts[path] = t
-        return _plain_number(t)
+        return plain_number(t)
     if whole and _DECIMAL_COMMA.fullmatch(t):
         if len(t.partition(",")[2]) == 3:
             a.problem = (f"{t!r} is ambiguous: a decimal comma ({t.replace(',', '.')}) or a "
@@ -159,7 +159,7 @@ def _number(t: str, a: Answer, path: tuple, whole: bool = False) -> float | None
                       f"write {a.written}: {t.replace(',', '.')}")
         return float(t.replace(",", "."))
     num, slash, den = t.partition("/")
-    if slash and _NUMBER.fullmatch(num.strip()) and _NUMBER.fullmatch(den.strip()):
+    if slash and NUMBER.fullmatch(num.strip()) and NUMBER.fullmatch(den.strip()):
         try:
             value = Fraction(num.strip()) / Fraction(den.strip())
         except ZeroDivisionError:
@@ -169,8 +169,11 @@ def _number(t: str, a: Answer, path: tuple, whole: bool = False) -> float | None
     return None
 
 
-def _plain_number(t: str) -> int | float:
-    return int(t) if t.lstrip("+-").isdigit() else float(t)
+def plain_number(t: str) -> int | float:
+    """A number as written: an integer when it has no point or exponent (beyond 300 digits
+    a float, inf if it is out of range, which grades as wrong, not as a crash)."""
+    digits = t.lstrip("+-")
+    return int(t) if digits.isdigit() and len(digits) <= 300 else float(t)
 
 
 def _numbers(t: str, a: Answer, path: tuple) -> list[float] | None:
@@ -182,10 +185,10 @@ def _numbers(t: str, a: Answer, path: tuple) -> list[float] | None:
         parts = [p for p in re.split(r"[,\s]+", t) if p]
     values = []
     for i, part in enumerate(parts):
-        if not _NUMBER.fullmatch(part):
+        if not NUMBER.fullmatch(part):
             return None
         a.texts[path + (i,)] = part
-        values.append(_plain_number(part))
+        values.append(plain_number(part))
     return values
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from dlsolve.check.answers import NUMBER, plain_number
 from dlsolve.errors import Issue, SpecError
 from dlsolve.spec.load import Document, load_file, load_text
 
@@ -35,7 +36,6 @@ IDENTITY_HEADERS = STUDENT_HEADERS + ("firstname", "lastname", "surname", "given
                                       "section", "group")
 CSV_BYTES = 64_000_000
 _KIND = re.compile(r"^kind\s*:", re.M)
-_NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 
 
 @dataclass
@@ -159,7 +159,7 @@ def _rows(path: Path) -> list[tuple[int, list[str]]]:
         raise SpecError([Issue(str(path), "", f"cannot read: {e}")]) from None
     head = text.split("\n", 1)[0]
     delimiter = next((d for d in (",", ";", "\t") if d in head), ",")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     out, line = [], 1
     try:
         for row in reader:
@@ -224,9 +224,8 @@ def cell(text: str) -> tuple[Any, dict[tuple, str]]:
     >>> cell("[0, -1.5]")
     ([0, -1.5], {(0,): '0', (1,): '-1.5'})
     """
-    if _NUMBER.fullmatch(text) and not re.fullmatch(r"[-+]?0\d+", text):
-        plain = text.lstrip("+-").isdigit()
-        return (int(text) if plain else float(text)), {(): text}
+    if NUMBER.fullmatch(text) and not re.fullmatch(r"[-+]?0\d+", text):
+        return plain_number(text), {(): text}
     try:
         doc = load_text(text, "<cell>", keep_text=True)
     except SpecError:

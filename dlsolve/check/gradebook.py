@@ -45,9 +45,9 @@ def gradebook(problem: Solution, graded: list[Graded], unreadable: list[str]) ->
     with_wrong = sum(1 for s in students.values() if s["wrong"])
     all_correct = sum(1 for s in students.values() if s["correct"] == s["total"] > 0)
     out.add(Note(_overview(len(graded), all_correct, with_wrong, unreadable)))
-    out.add(TableStep("Students", ("student", "correct", "of", "first wrong step",
+    out.add(TableStep("Students", ("student", "score", "of", "first wrong step",
                                    "not answered"),
-                      tuple((n, s["correct"], s["total"], s["first_wrong"] or "",
+                      tuple((n, s["score"], s["max_score"], s["first_wrong"] or "",
                              ", ".join(s["not_answered"])) for n, s in students.items())))
     out.add(TableStep("Answers", ("answer", "right", "wrong", "carried forward", "not answered"),
                       tuple((n, r["right"], r["wrong"], r["carried_forward"], r["not_answered"])
@@ -77,8 +77,11 @@ def gradebook(problem: Solution, graded: list[Graded], unreadable: list[str]) ->
 
 def _student(g: Graded) -> dict[str, Any]:
     r = g.report.results
+    scored = [i for i in r["items"] if i["asked"]]
     return {"source": g.source, "correct": r["correct"], "wrong": r["wrong"],
-            "total": len(r["items"]) + len(r["not_answered"]), "first_wrong": r["first_wrong"],
+            "total": len(r["items"]) + len(r["not_answered"]),
+            "score": sum(1 for i in scored if i["ok"]),
+            "max_score": len(scored) + len(r["not_answered"]), "first_wrong": r["first_wrong"],
             "not_answered": list(r["not_answered"]), "items": r["items"]}
 
 
@@ -110,7 +113,8 @@ def _rows(problem: Solution, graded: list[Graded]) -> list[tuple[Any, ...]]:
             written = i.get("written", i["name"])
             given = as_written(g.answers.data.get(written), g.answers.texts, (written,))
             rows.append((g.student, i["name"], given, i["expected"], i["verdict"],
-                         "yes" if i.get("carried_forward") else "no", int(bool(i["ok"])),
+                         "yes" if i.get("carried_forward") else "no",
+                         int(bool(i["ok"])) if i["asked"] else "",
                          i.get("slip", "")))
         for name in g.report.results["not_answered"]:
             rows.append((g.student, name, "", problem.results.get(name), NOT_ANSWERED, "no",

@@ -3,8 +3,9 @@
 The fields are those of Gradescope's autograder specification: a top-level ``score``,
 ``output`` (text about the whole submission) and ``tests``, each test with ``name``,
 ``score``, ``max_score``, ``status`` (``passed`` or ``failed``) and ``output``. Each
-answer the student gave, and each answer of the question left out, is one test worth one
-point: full marks when check calls it right (to the digits written, rounded as by hand, or
+answer the question asks, given or left out, is one test worth one point (an intermediate
+value the student also wrote is a test worth none, for its feedback): full marks when check
+calls it right (to the digits written, rounded as by hand, or
 with an earlier error carried forward), none otherwise. A test's output is the verdict and
 check's hints on that answer. Several problems (a homework folder) are one submission: their
 tests are named after their problems.
@@ -29,7 +30,8 @@ class GradescopeRenderer(Renderer):
     def document(self, solutions: list[Solution]) -> str:
         from dlsolve.errors import spec_error
 
-        other = next((s.kind for s in solutions if s.kind != "check"), None)
+        other = next((s.kind if s.kind != "check" else "names listing" for s in solutions
+                      if s.kind != "check" or "items" not in s.results), None)
         if other is not None:
             raise spec_error("--format", "", f"gradescope writes the results of checking one "
                              f"student's answers (dlsolve check SPEC ANSWERS), not of a {other} "
@@ -38,7 +40,7 @@ class GradescopeRenderer(Renderer):
         tests, lines = [], []
         for sol in solutions:
             prefix = _problem(sol) + ": " if several else ""
-            tests += [_test(prefix + _label(i), i["ok"], _output(i)) for i in
+            tests += [_test(prefix + _label(i), i["ok"], _output(i), i["asked"]) for i in
                       sol.results["items"]]
             tests += [_test(prefix + name, False, "not answered")
                       for name in sol.results["not_answered"]]
@@ -50,7 +52,11 @@ class GradescopeRenderer(Renderer):
     def _summary(self, sol: Solution) -> str:
         r = sol.results
         total = len(r["items"]) + len(r["not_answered"])
-        text = f"{r['correct']} of {total} correct."
+        scored = [i for i in r["items"] if i["asked"]]
+        asked = len(scored) + len(r["not_answered"])
+        text = (f"{sum(1 for i in scored if i['ok'])} of the {asked} answers asked correct"
+                + (f" ({r['correct']} of {total} with the values also given)."
+                   if total != asked else "."))
         if r["not_answered"]:
             text += " Not answered: " + ", ".join(r["not_answered"]) + "."
         if r["first_wrong"]:
@@ -76,6 +82,9 @@ def _output(item: dict[str, Any]) -> str:
     return "\n".join([item["verdict"]] + hints)
 
 
-def _test(name: str, ok: bool, output: str) -> dict[str, Any]:
-    return {"name": name, "score": 1.0 if ok else 0.0, "max_score": 1.0,
-            "status": "passed" if ok else "failed", "output": output}
+def _test(name: str, ok: bool, output: str, asked: bool = True) -> dict[str, Any]:
+    """One answer as a test: a point when the question asks for it, feedback only (0 of 0)
+    for the intermediate values a student also wrote (they must not add to the score)."""
+    point = 1.0 if asked else 0.0
+    return {"name": name if asked else f"{name} (not scored)", "score": point if ok else 0.0,
+            "max_score": point, "status": "passed" if ok else "failed", "output": output}

@@ -37,8 +37,8 @@ class TableMixin:
 
     def tex_cell(self, value: object, text: str | None = None) -> str:
         text = self.cell(value) if text is None else text
-        if isinstance(value, str):
-            return latex_prose(text)
+        if isinstance(value, str):  # data (a student id, a layer name): words, not maths
+            return latex_escape(text)
         return f"${text}$" if text else ""
 
     def render_TableStep(self, step: TableStep) -> str:

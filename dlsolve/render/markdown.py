@@ -106,8 +106,8 @@ class MarkdownRenderer(Renderer):
 
     def md_cell(self, value: object, text: str | None = None) -> str:
         text = self.cell(value) if text is None else text
-        if isinstance(value, str):
-            return md_prose(text)
+        if isinstance(value, str):  # data (a student id, a layer name): words, not maths
+            return md_escape(text)
         return f"${text}$" if text else ""
 
     def render_MatrixStep(self, step: MatrixStep) -> str:
@@ -139,6 +139,6 @@ def md_prose(text: str) -> str:
 
 def md_escape(text: str) -> str:
     """Escape the characters Markdown would read as markup in running text."""
-    for ch in ("\\", "*", "_", "|", "`", "<", ">", "#"):
+    for ch in ("\\", "*", "_", "|", "`", "<", ">", "#", "$"):
         text = text.replace(ch, "\\" + ch)
     return text

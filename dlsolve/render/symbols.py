@@ -53,8 +53,9 @@ def latex_escape(text: str) -> str:
                   lambda m: rf"$\hat{{{m.group(1).strip('$')}}}$", text)
 
 
-_PROSE_SYMBOL = re.compile(r"(?<![\w\\$])([A-Za-z]{1,2}\d*|[α-ωΑ-Ω])_(\{[^{}\s]{1,5}\}|[a-z][+-]\d|"
-                           r"[A-Za-z]\d*,[A-Za-z0-9]{1,3}|[A-Za-z]{1,5}|\d+|[A-Za-z]\d+)(?![\w(])")
+_PROSE_SYMBOL = re.compile(r"(?<![\w\\$])([A-Za-z]{1,2}\d*|[α-ωΑ-Ω])_"
+                           r"(\{[A-Za-z0-9,+\-≠α-ω]{1,5}\}|[a-z][+-]\d|[A-Za-z]\d*,[A-Za-z0-9]{1,3}|"
+                           r"[A-Za-z]{1,5}|\d+|[A-Za-z]\d+)(?![\w(])")
 _GREEK_NAMES = {letter: word for word, letter in GREEK.items()}
 
 
