@@ -544,3 +544,13 @@ def test_an_unterminated_quote_is_reported_not_swallowed(tmp_path):
 def test_gradescope_refuses_a_names_listing():
     res = run(["check", "--names", SPEC, "--format", "gradescope"])
     assert res.exit_code == 2 and "names listing" in res.stderr
+
+
+def test_answers_in_a_subfolder_are_reported_not_skipped_silently(tmp_path):
+    folder = tmp_path / "answers"
+    (folder / "late").mkdir(parents=True)
+    (folder / "ada.yaml").write_text("loss: 0.1082\n")
+    (folder / "late" / "bob.yaml").write_text("loss: 0.1082\n")
+    res = run(["check", SPEC, folder, "--format", "json"])
+    assert res.exit_code == 2 and "late: not graded" in res.stderr
+    assert list(json.loads(res.stdout)["results"]["students"]) == ["ada"]

@@ -93,7 +93,11 @@ def from_folder(folder: Path) -> tuple[list[Submission], list[str]]:
     if not files:
         raise SpecError([Issue(str(folder), "", "no answer files in this folder; expected one "
                                "YAML file per student (alice.yaml, bob.answers.yaml)")])
-    return _unique([Submission(student_of(f), str(f)) for f in files], "answers files")
+    subs, twice = _unique([Submission(student_of(f), str(f)) for f in files], "answers files")
+    skipped = [f"{f}: not graded (one answers file per student, directly in {folder}/)"
+               for f in sorted(folder.iterdir()) if f.is_dir() and not f.name.startswith(".")
+               and any(g.name.lower().endswith(ANSWER_SUFFIXES) for g in f.rglob("*"))]
+    return subs, twice + skipped
 
 
 def _unique(subs: list[Submission], what: str) -> tuple[list[Submission], list[str]]:

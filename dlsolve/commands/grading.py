@@ -128,10 +128,12 @@ def _grade_each(ctx: click.Context, key: Any, subs: list[Any], tol: Any,
     """Each student graded (a progress bar on a terminal); unreadable ones to ``failures``."""
     from dlsolve.check import check_against
     from dlsolve.check.gradebook import Graded
+    from dlsolve.guard import fresh_budget
     from dlsolve.progress import track
 
     graded, worst = [], 0
     for sub in track(subs, "grading"):
+        fresh_budget()  # each student's answers bounded by themselves, as each spec is
         try:
             doc = sub.load()
             report = check_against(key, doc, tol, empty_ok=sub.doc is not None)
