@@ -16,7 +16,7 @@ import click
 
 from dlsolve import __version__
 from dlsolve.clitools import CONTEXT
-from dlsolve.errors import DlsolveError
+from dlsolve.errors import DlsolveError, ExitStatus
 
 # Each command: the module in dlsolve.commands that defines it (under the command's name) and
 # the first sentence of its docstring, which ``dlsolve --help`` lists. A command's module is
@@ -156,7 +156,7 @@ class Funnel(click.Group):
             if ctx.meta.get("dlsolve.traceback"):
                 raise
             raise Reported(f"dlsolve: internal error ({type(e).__name__}: {e}); run again with "
-                           "--traceback and report it", 70) from None
+                           "--traceback and report it", int(ExitStatus.INTERNAL)) from None
 
 
 def _too_much(e: BaseException) -> str:

@@ -13,6 +13,7 @@ class ExitStatus(IntEnum):
     OK = 0
     WRONG_ANSWER = 1
     BAD_INPUT = 2
+    INTERNAL = 70  # a bug in dlsolve (EX_SOFTWARE), said with how to report it
 
 
 class DlsolveError(Exception):

@@ -11,7 +11,6 @@ from dlsolve.clitools import CONTEXT, emit, out_settings, output_options, pick_f
 from dlsolve.errors import DlsolveError, ExitStatus, Issue, SpecError, spec_error
 
 ANSWERS_SUFFIX = ".answers.yaml"
-INTERNAL = 70  # the CLI's status for a bug (dlsolve.cli)
 
 
 @click.command(context_settings=CONTEXT)
@@ -147,7 +146,7 @@ def _grade_each(ctx: click.Context, key: Any, subs: list[Any], tol: Any,
                 raise
             failures.append(f"{sub.source}: internal error ({type(e).__name__}: {e}); check "
                             "it alone with --traceback and report it")
-            worst = INTERNAL
+            worst = int(ExitStatus.INTERNAL)
     return graded, worst
 
 

@@ -11,8 +11,6 @@ from dlsolve.clitools import CONTEXT, emit, out_settings, output_options
 from dlsolve.errors import DlsolveError, ExitStatus, Issue, SpecError
 from dlsolve.names import GENERATED
 
-INTERNAL = 70  # the CLI's status for a bug (dlsolve.cli)
-
 
 def spec_files(paths: tuple[str, ...]) -> list[Path]:
     """The YAML files named, and those inside named folders (sorted), in order."""
@@ -84,7 +82,7 @@ def _solve_all(ctx: click.Context, files: list[Path]) -> tuple[list[Any], list[s
                 raise
             failures.append(f"{path}: internal error ({type(e).__name__}: {e}); run it alone "
                             "with --traceback and report it")
-            worst = max(worst, INTERNAL)
+            worst = max(worst, int(ExitStatus.INTERNAL))
     return solutions, failures, worst
 
 
