@@ -25,9 +25,10 @@ def norm_spec(**kw):
             **kw}
 
 
-def test_norm_gradients_are_the_engines(monkeypatch):
-    """The solver's dL/dx, dγ, dβ are what Graph.evaluate returned (no other computation)."""
-    runs = []
+@pytest.fixture
+def evaluations(monkeypatch) -> list:
+    """Every Evaluation the graph engine returns while the test runs."""
+    runs: list = []
     evaluate = core.Graph.evaluate
 
     def spy(self, values, upstream=1.0, wrt=None):
@@ -36,6 +37,12 @@ def test_norm_gradients_are_the_engines(monkeypatch):
         return ev
 
     monkeypatch.setattr(core.Graph, "evaluate", spy)
+    return runs
+
+
+def test_norm_gradients_are_the_engines(evaluations):
+    """The solver's dL/dx, dγ, dβ are what Graph.evaluate returned (no other computation)."""
+    runs = evaluations
     r = dlsolve.solve(norm_spec()).results
     assert len(runs) == 1
     ev = runs[0]
@@ -254,16 +261,8 @@ def kernels_of(spec):
     return m, forward(m.cell, m.xs, m.h0, m.c0, m.ro)
 
 
-def test_bptt_numbers_are_the_engines(monkeypatch):
-    runs = []
-    evaluate = core.Graph.evaluate
-
-    def spy(self, values, upstream=1.0, wrt=None):
-        ev = evaluate(self, values, upstream, wrt)
-        runs.append(ev)
-        return ev
-
-    monkeypatch.setattr(core.Graph, "evaluate", spy)
+def test_bptt_numbers_are_the_engines(evaluations):
+    runs = evaluations
     r = dlsolve.solve(rnn_problem("lstm", 3, T=3, H=2)).results
     (ev,) = runs
     assert ev.arrays and type(ev.grads["U_f"]).__name__ == "Mat"   # plain Python, no NumPy
